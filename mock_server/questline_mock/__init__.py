@@ -1,0 +1,1 @@
+"""Questline reference server."""
