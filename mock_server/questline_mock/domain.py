@@ -1,0 +1,184 @@
+"""The records the reference server keeps, one dataclass per kind of state.
+
+These are plain values shared by the engine (which reads them and builds new versions)
+and the storage backends (which persist them). Nothing here knows about Flask or SQL.
+All state is per project; a record never carries its project id because every storage
+call is already scoped to one project.
+
+Times are timezone-aware UTC ``datetime`` values. Definitions (badges, rules, …) are kept
+as their canonical JSON dicts, exactly as the API returns them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+JSON = dict[str, Any]
+
+DEFINITION_KINDS = ("currencies", "badges", "quests", "streaks", "leaderboards", "rules")
+
+
+@dataclass
+class Project:
+    id: str
+    api_key: str
+    created_at: datetime
+    # The sandbox clock: ``now = frozen_at`` when frozen, else ``wall + offset_seconds``.
+    clock_offset_seconds: float = 0.0
+    clock_frozen_at: datetime | None = None
+
+
+@dataclass
+class User:
+    id: str
+    created_at: datetime
+    updated_at: datetime
+    display_name: str | None = None
+    email: str | None = None
+    timezone: str = "UTC"
+    traits: JSON = field(default_factory=dict)
+    xp: int = 0
+    level: int = 1
+    balances: dict[str, int] = field(default_factory=dict)
+    last_event_at: datetime | None = None
+    # Per-type event counts, the fact ``user.event_count.<type>``.
+    event_counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class EventRecord:
+    id: str  # evt_…
+    event_id: str  # the integrator's id (or the server-made one)
+    user_id: str
+    type: str
+    properties: JSON
+    occurred_at: datetime
+    received_at: datetime
+    status: str  # "processed" | "failed"
+    # The response body of POST /v1/events for this event (without "replayed"), so a
+    # replay returns exactly the first result.
+    result: JSON = field(default_factory=dict)
+    rules_triggered: list[str] = field(default_factory=list)
+    actions_executed: list[JSON] = field(default_factory=list)
+    trace: list[JSON] = field(default_factory=list)
+
+
+@dataclass
+class LedgerEntry:
+    id: str  # txn_…
+    user_id: str
+    currency: str
+    amount: int
+    balance: int  # the balance after this entry
+    reason: str | None
+    metadata: JSON
+    source: str  # "manual", "rule:<id>", "badge:<id>", "level:<n>", …
+    event_id: str | None  # evt_… of the event that caused it, if any
+    created_at: datetime
+
+
+@dataclass
+class BadgeState:
+    user_id: str
+    badge_id: str
+    progress: int = 0
+    tiers_earned: list[str] = field(default_factory=list)
+    times_awarded: int = 0
+    first_awarded_at: datetime | None = None
+    last_awarded_at: datetime | None = None
+
+
+@dataclass
+class QuestState:
+    user_id: str
+    quest_id: str
+    steps: dict[str, int] = field(default_factory=dict)  # step id -> progress
+    completed_at: datetime | None = None
+
+
+@dataclass
+class StreakState:
+    user_id: str
+    streak_id: str
+    status: str  # "active" | "ended"
+    count: int
+    longest: int
+    freezes_left: int
+    last_period: str | None  # "2026-11-26" (day) or "2026-W48" (ISO week)
+    # When the streak breaks if no qualifying event arrives; indexed for the sweep.
+    expires_at: datetime | None
+    started_at: datetime | None = None
+
+
+@dataclass
+class RuleUsage:
+    user_id: str
+    rule_id: str
+    count: int
+    last_fired_at: datetime
+
+
+@dataclass
+class LeaderboardEntry:
+    leaderboard_id: str
+    period_key: str  # "all_time" or the period's start as an ISO date ("2026-11-23")
+    user_id: str
+    score: float
+    reached_at: datetime
+
+
+@dataclass
+class IdempotencyRecord:
+    key: str
+    request_hash: str
+    created_at: datetime
+    # None while the first request is still being processed.
+    status_code: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+@dataclass
+class WebhookEndpoint:
+    id: str  # whe_…
+    url: str
+    event_types: list[str]
+    enabled: bool
+    description: str | None
+    # Signing secrets, newest first. A rotated-out secret keeps signing until it expires.
+    secrets: list[tuple[str, datetime | None]]
+    created_at: datetime
+    updated_at: datetime
+    disabled_reason: str | None = None
+
+
+@dataclass
+class DomainEvent:
+    """Something the engine did that the outside world hears about (webhook, stream)."""
+
+    type: str  # e.g. "user.badge.unlocked"
+    data: JSON
+    user_id: str | None = None
+
+
+@dataclass
+class OutboxMessage:
+    id: str  # msg_…
+    type: str
+    created_at: datetime
+    data: JSON
+    user_id: str | None = None
+    seq: int = 0  # assigned by storage; the order of the stream
+
+
+@dataclass
+class Delivery:
+    """One message owed to one endpoint, with its attempt history."""
+
+    message_id: str
+    endpoint_id: str
+    status: str  # "pending" | "delivered" | "failed"
+    next_attempt_at: datetime | None
+    attempts: list[JSON] = field(default_factory=list)
