@@ -105,7 +105,9 @@ class Reader(abc.ABC):
     def get_definition(self, kind: str, definition_id: str) -> JSON | None: ...
 
     @abc.abstractmethod
-    def list_definitions(self, kind: str, limit: int | None = None, cursor: str | None = None) -> Page[JSON]:
+    def list_definitions(
+        self, kind: str, limit: int | None = None, cursor: str | None = None
+    ) -> Page[JSON]:
         """Definitions of one kind in creation order (a replaced definition keeps its place).
 
         ``limit=None`` returns them all in one page.
@@ -132,7 +134,9 @@ class Reader(abc.ABC):
         """By the integrator's ``event_id``."""
 
     @abc.abstractmethod
-    def list_events(self, filter: EventFilter, limit: int, cursor: str | None = None) -> Page[EventRecord]:
+    def list_events(
+        self, filter: EventFilter, limit: int, cursor: str | None = None
+    ) -> Page[EventRecord]:
         """Newest first (by insertion order)."""
 
     @abc.abstractmethod
@@ -189,14 +193,18 @@ class Reader(abc.ABC):
 
     # -- leaderboards ----------------------------------------------------------------
     @abc.abstractmethod
-    def get_leaderboard_entry(self, leaderboard_id: str, period_key: str, user_id: str) -> LeaderboardEntry | None: ...
+    def get_leaderboard_entry(
+        self, leaderboard_id: str, period_key: str, user_id: str
+    ) -> LeaderboardEntry | None: ...
 
     @abc.abstractmethod
     def rank_of(self, leaderboard_id: str, period_key: str, user_id: str) -> RankedEntry | None:
         """The user's rank without sorting the board (order statistics / an index)."""
 
     @abc.abstractmethod
-    def rankings(self, leaderboard_id: str, period_key: str, offset: int, limit: int) -> list[RankedEntry]:
+    def rankings(
+        self, leaderboard_id: str, period_key: str, offset: int, limit: int
+    ) -> list[RankedEntry]:
         """Entries ordered by score desc, then reached_at asc, then user id; from ``offset``."""
 
     @abc.abstractmethod
@@ -211,7 +219,9 @@ class Reader(abc.ABC):
     def get_webhook_endpoint(self, endpoint_id: str) -> WebhookEndpoint | None: ...
 
     @abc.abstractmethod
-    def list_webhook_endpoints(self, limit: int | None = None, cursor: str | None = None) -> Page[WebhookEndpoint]:
+    def list_webhook_endpoints(
+        self, limit: int | None = None, cursor: str | None = None
+    ) -> Page[WebhookEndpoint]:
         """In creation order; ``limit=None`` returns all."""
 
     @abc.abstractmethod
@@ -232,7 +242,9 @@ class Reader(abc.ABC):
     def get_delivery(self, message_id: str, endpoint_id: str) -> Delivery | None: ...
 
     @abc.abstractmethod
-    def list_deliveries(self, endpoint_id: str | None = None, message_id: str | None = None) -> list[Delivery]: ...
+    def list_deliveries(
+        self, endpoint_id: str | None = None, message_id: str | None = None
+    ) -> list[Delivery]: ...
 
     @abc.abstractmethod
     def due_deliveries(self, moment: datetime, limit: int) -> list[Delivery]:

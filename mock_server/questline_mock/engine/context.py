@@ -1,0 +1,261 @@
+"""The working state of one engine step, shared by the core and every processor.
+
+One step is one event (or one manual operation: a transaction, a hand-awarded badge, a
+clock sweep). The step reads committed state through a storage ``Reader`` and never writes
+to it: every new version of a record goes into :class:`Changes`, which the caller applies
+in one unit of work afterwards. Reads inside the step go through the context's accessors,
+which look in ``changes`` first, so a step sees its own writes (a rule's XP grant is
+visible to the badge processor that runs after it).
+
+Plug-in points:
+
+* an *action handler* ``(ctx, action, source) -> None`` per action ``type``
+  (``ACTION_HANDLERS``): grant_xp and grant_currency live in the core, award_badge and
+  progress_badge in badges.py, progress_quest in quests.py;
+* a *processor* ``(ctx) -> None`` per feature (``EVENT_PROCESSORS``), run in order after
+  the rules for each event: badges, quests, streaks, then leaderboards (last, so that it
+  sees every gain of the step).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..domain import (
+    JSON,
+    BadgeState,
+    DomainEvent,
+    EventRecord,
+    LeaderboardEntry,
+    LedgerEntry,
+    QuestState,
+    RuleUsage,
+    StreakState,
+    User,
+)
+from ..storage.base import Reader, UnitOfWork
+
+# Nested reward chains (a badge's reward awards a badge whose reward grants XP that levels
+# up and runs level rewards ...) stop here rather than loop forever.
+MAX_REWARD_DEPTH = 8
+
+
+class EngineError(Exception):
+    """A step that cannot be carried out; nothing of it is applied."""
+
+    code = "conflict"
+    status = 409
+
+    def __init__(self, message: str, *, loc: list[str | int] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.loc = loc or []
+
+
+class InsufficientBalance(EngineError):
+    code = "insufficient_balance"
+
+
+class IdFactory:
+    """Makes server ids (``evt_…``, ``txn_…``, ``msg_…``) that sort by time."""
+
+    def __init__(self, make: Callable[[str, datetime], str]) -> None:
+        self._make = make
+
+    def new(self, prefix: str, now: datetime) -> str:
+        return self._make(prefix, now)
+
+
+@dataclass
+class Changes:
+    """Everything one step writes; applied by :meth:`apply` inside one unit of work."""
+
+    users: dict[str, User] = field(default_factory=dict)
+    events: list[EventRecord] = field(default_factory=list)
+    ledger: list[LedgerEntry] = field(default_factory=list)
+    badge_states: dict[tuple[str, str], BadgeState] = field(default_factory=dict)
+    quest_states: dict[tuple[str, str], QuestState] = field(default_factory=dict)
+    streak_states: dict[tuple[str, str], StreakState] = field(default_factory=dict)
+    rule_usage: dict[tuple[str, str], RuleUsage] = field(default_factory=dict)
+    leaderboard_entries: dict[tuple[str, str, str], LeaderboardEntry] = field(default_factory=dict)
+    domain_events: list[DomainEvent] = field(default_factory=list)
+
+    def apply(self, uow: UnitOfWork) -> None:
+        for user in self.users.values():
+            uow.put_user(user)
+        for event in self.events:
+            uow.insert_event(event)
+        for entry in self.ledger:
+            uow.insert_ledger(entry)
+        for badge in self.badge_states.values():
+            uow.put_badge_state(badge)
+        for quest in self.quest_states.values():
+            uow.put_quest_state(quest)
+        for streak in self.streak_states.values():
+            uow.put_streak_state(streak)
+        for usage in self.rule_usage.values():
+            uow.put_rule_usage(usage)
+        for lb in self.leaderboard_entries.values():
+            uow.put_leaderboard_entry(lb)
+        # Domain events are turned into outbox messages by the caller (webhooks issue),
+        # in the same unit of work.
+
+
+@dataclass
+class Effects:
+    """The ``effects`` section of the event response, built up during the step."""
+
+    xp_granted: int = 0
+    level_ups: list[int] = field(default_factory=list)
+    currencies: list[JSON] = field(default_factory=list)  # {currency, amount, balance}
+    badges_awarded: list[JSON] = field(default_factory=list)  # {badge_id, tier}
+    badge_progress: list[JSON] = field(default_factory=list)  # {badge_id, progress, target}
+    quests: list[JSON] = field(default_factory=list)
+    streaks: list[JSON] = field(default_factory=list)
+    rewards: list[JSON] = field(default_factory=list)  # {source, actions}
+    rules_triggered: list[str] = field(default_factory=list)
+
+    def to_json(self, user: User) -> JSON:
+        return {
+            "xp": {
+                "granted": self.xp_granted,
+                "total": user.xp,
+                "level": user.level,
+                "level_ups": list(self.level_ups),
+            },
+            "currencies": copy.deepcopy(self.currencies),
+            "badges_awarded": copy.deepcopy(self.badges_awarded),
+            "badge_progress": copy.deepcopy(self.badge_progress),
+            "quests": copy.deepcopy(self.quests),
+            "streaks": copy.deepcopy(self.streaks),
+            "rewards": copy.deepcopy(self.rewards),
+            "rules_triggered": list(self.rules_triggered),
+        }
+
+
+@dataclass
+class Gains:
+    """What the step added, per metric, for the leaderboard processor."""
+
+    xp: int = 0
+    currencies: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class EngineContext:
+    view: Reader
+    now: datetime
+    ids: IdFactory
+    user: User  # the working copy; mutated in place, stored via changes.users at the end
+    event: EventRecord | None = None  # None for manual operations and sweeps
+    changes: Changes = field(default_factory=Changes)
+    effects: Effects = field(default_factory=Effects)
+    gains: Gains = field(default_factory=Gains)
+    actions_executed: list[JSON] = field(default_factory=list)
+    depth: int = 0
+    _definitions: dict[tuple[str, str], JSON | None] = field(default_factory=dict)
+
+    # -- definitions (cached for the step) ------------------------------------------
+    def definition(self, kind: str, definition_id: str) -> JSON | None:
+        key = (kind, definition_id)
+        if key not in self._definitions:
+            self._definitions[key] = self.view.get_definition(kind, definition_id)
+        return self._definitions[key]
+
+    # -- progress records with read-your-writes --------------------------------------
+    def badge_state(self, badge_id: str) -> BadgeState:
+        key = (self.user.id, badge_id)
+        if key not in self.changes.badge_states:
+            found = self.view.get_badge_state(self.user.id, badge_id)
+            self.changes.badge_states[key] = (
+                copy.deepcopy(found) if found else BadgeState(self.user.id, badge_id)
+            )
+        return self.changes.badge_states[key]
+
+    def quest_state(self, quest_id: str) -> QuestState:
+        key = (self.user.id, quest_id)
+        if key not in self.changes.quest_states:
+            found = self.view.get_quest_state(self.user.id, quest_id)
+            self.changes.quest_states[key] = (
+                copy.deepcopy(found) if found else QuestState(self.user.id, quest_id)
+            )
+        return self.changes.quest_states[key]
+
+    def streak_state(self, streak_id: str) -> StreakState | None:
+        key = (self.user.id, streak_id)
+        if key in self.changes.streak_states:
+            return self.changes.streak_states[key]
+        found = self.view.get_streak_state(self.user.id, streak_id)
+        return copy.deepcopy(found) if found else None
+
+    def put_streak_state(self, state: StreakState) -> None:
+        self.changes.streak_states[(state.user_id, state.streak_id)] = state
+
+    def rule_usage(self, rule_id: str) -> RuleUsage | None:
+        key = (self.user.id, rule_id)
+        if key in self.changes.rule_usage:
+            return self.changes.rule_usage[key]
+        return self.view.get_rule_usage(self.user.id, rule_id)
+
+    def put_rule_usage(self, usage: RuleUsage) -> None:
+        self.changes.rule_usage[(usage.user_id, usage.rule_id)] = usage
+
+    def leaderboard_entry(self, leaderboard_id: str, period_key: str) -> LeaderboardEntry | None:
+        key = (leaderboard_id, period_key, self.user.id)
+        if key in self.changes.leaderboard_entries:
+            return self.changes.leaderboard_entries[key]
+        found = self.view.get_leaderboard_entry(leaderboard_id, period_key, self.user.id)
+        return copy.deepcopy(found) if found else None
+
+    def put_leaderboard_entry(self, entry: LeaderboardEntry) -> None:
+        self.changes.leaderboard_entries[
+            (entry.leaderboard_id, entry.period_key, entry.user_id)
+        ] = entry
+
+    # -- outputs ----------------------------------------------------------------------
+    def emit(self, type: str, data: JSON) -> None:
+        """Queue a domain event (becomes a webhook message and a stream entry)."""
+        payload = {"user_id": self.user.id, **data} if type.startswith("user.") else dict(data)
+        self.changes.domain_events.append(
+            DomainEvent(type=type, data=payload, user_id=self.user.id)
+        )
+
+    def run_actions(self, actions: list[JSON], source: str) -> None:
+        """Execute actions (a rule's, or a reward's) through the registered handlers."""
+        if self.depth >= MAX_REWARD_DEPTH:
+            return
+        self.depth += 1
+        try:
+            for action in actions:
+                handler = ACTION_HANDLERS[action["type"]]
+                handler(self, action, source)
+                self.actions_executed.append({"source": source, "action": copy.deepcopy(action)})
+        finally:
+            self.depth -= 1
+
+    def run_rewards(self, actions: list[JSON], source: str) -> None:
+        """Run a reward's actions and report them in ``effects.rewards``."""
+        if not actions:
+            return
+        self.effects.rewards.append({"source": source, "actions": copy.deepcopy(actions)})
+        self.emit("user.reward.unlocked", {"source": source, "actions": copy.deepcopy(actions)})
+        self.run_actions(actions, source)
+
+
+ActionHandler = Callable[[EngineContext, JSON, str], None]
+Processor = Callable[[EngineContext], None]
+
+# Filled by the feature modules at import time (see engine/__init__.py for the order).
+ACTION_HANDLERS: dict[str, ActionHandler] = {}
+EVENT_PROCESSORS: list[Processor] = []
+
+
+def action_handler(type: str) -> Callable[[ActionHandler], ActionHandler]:
+    def register(fn: ActionHandler) -> ActionHandler:
+        ACTION_HANDLERS[type] = fn
+        return fn
+
+    return register
