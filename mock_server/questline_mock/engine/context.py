@@ -59,6 +59,20 @@ class InsufficientBalance(EngineError):
     code = "insufficient_balance"
 
 
+class DefinitionError(Exception):
+    """A definition (rule, badge, levels, ...) that cannot be saved: a 422 naming each field.
+
+    ``errors`` items are ``{"loc": [...], "message": str, "type": str}``, with ``loc``
+    relative to the request body (e.g. ``["body", "actions", 0, "currency"]``).
+    """
+
+    def __init__(self, errors: list[JSON]) -> None:
+        super().__init__(
+            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['message']}" for e in errors)
+        )
+        self.errors = errors
+
+
 class IdFactory:
     """Makes server ids (``evt_…``, ``txn_…``, ``msg_…``) that sort by time."""
 
