@@ -1,0 +1,1 @@
+"""Questline engine: badges processor (in progress)."""

@@ -1,0 +1,1 @@
+"""Questline engine: leaderboards processor (in progress)."""

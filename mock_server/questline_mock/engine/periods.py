@@ -1,0 +1,1 @@
+"""Questline engine: periods processor (in progress)."""

@@ -1,0 +1,1 @@
+"""Questline engine: quests processor (in progress)."""

@@ -1,0 +1,1 @@
+"""Questline engine: streaks processor (in progress)."""
