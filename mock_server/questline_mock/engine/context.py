@@ -14,7 +14,19 @@ Plug-in points:
   progress_badge in badges.py, progress_quest in quests.py;
 * a *processor* ``(ctx) -> None`` per feature (``EVENT_PROCESSORS``), run in order after
   the rules for each event: badges, quests, streaks, then leaderboards (last, so that it
-  sees every gain of the step).
+  sees every gain of the step). ``process.run_step`` runs them after manual operations
+  too (a hand-awarded badge's reward XP must reach the leaderboards), with
+  ``ctx.event is None``: a processor that reacts to events returns early then.
+
+An action handler may return a small JSON ``result`` (e.g. the resolved amount); it is
+recorded beside the action in ``actions_executed``, which ``GET /v1/events/{id}`` shows.
+
+Errors of a step (the HTTP layer maps ``status`` / ``code`` to a problem)::
+
+    EngineError                 409 conflict: the step cannot be carried out
+     ├── InsufficientBalance    409 insufficient_balance: a debit below zero
+     └── NotFound               404 not_found: e.g. a transaction for an unknown user
+    DefinitionError             422 validation_error, ``errors`` naming each field
 """
 
 from __future__ import annotations
@@ -23,6 +35,7 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from ..domain import (
     JSON,
@@ -57,6 +70,11 @@ class EngineError(Exception):
 
 class InsufficientBalance(EngineError):
     code = "insufficient_balance"
+
+
+class NotFound(EngineError):
+    code = "not_found"
+    status = 404
 
 
 class DefinitionError(Exception):
@@ -169,6 +187,11 @@ class EngineContext:
     effects: Effects = field(default_factory=Effects)
     gains: Gains = field(default_factory=Gains)
     actions_executed: list[JSON] = field(default_factory=list)
+    # The explain trace: one entry per rule considered (rules.py), stored on the event.
+    trace: list[JSON] = field(default_factory=list)
+    # Per-step caches keyed by their owner (aggregates, the levels table, badge states);
+    # safe because nothing the step reads from the view changes during the step.
+    memo: dict[Any, Any] = field(default_factory=dict)
     depth: int = 0
     _definitions: dict[tuple[str, str], JSON | None] = field(default_factory=dict)
 
@@ -180,6 +203,17 @@ class EngineContext:
         return self._definitions[key]
 
     # -- progress records with read-your-writes --------------------------------------
+    def earned_badge_ids(self) -> list[str]:
+        """Ids of the badges the user holds, this step's awards included (sorted)."""
+        key = ("badge_states", self.user.id)
+        if key not in self.memo:
+            self.memo[key] = {s.badge_id: s for s in self.view.list_badge_states(self.user.id)}
+        states = dict(self.memo[key])
+        for (user_id, badge_id), state in self.changes.badge_states.items():
+            if user_id == self.user.id:
+                states[badge_id] = state
+        return sorted(b for b, s in states.items() if s.times_awarded > 0)
+
     def badge_state(self, badge_id: str) -> BadgeState:
         key = (self.user.id, badge_id)
         if key not in self.changes.badge_states:
@@ -244,9 +278,16 @@ class EngineContext:
         self.depth += 1
         try:
             for action in actions:
-                handler = ACTION_HANDLERS[action["type"]]
-                handler(self, action, source)
-                self.actions_executed.append({"source": source, "action": copy.deepcopy(action)})
+                handler = ACTION_HANDLERS.get(action.get("type", ""))
+                if handler is None:
+                    # Actions are validated when saved, so this is a missing plug-in.
+                    raise EngineError(f"no handler for action type {action.get('type')!r}")
+                # Recorded before it runs, so nested reward actions follow their cause.
+                entry: JSON = {"source": source, "action": copy.deepcopy(action)}
+                self.actions_executed.append(entry)
+                result = handler(self, action, source)
+                if result is not None:
+                    entry["result"] = result
         finally:
             self.depth -= 1
 
@@ -259,7 +300,7 @@ class EngineContext:
         self.run_actions(actions, source)
 
 
-ActionHandler = Callable[[EngineContext, JSON, str], None]
+ActionHandler = Callable[[EngineContext, JSON, str], "JSON | None"]
 Processor = Callable[[EngineContext], None]
 
 # Filled by the feature modules at import time (see engine/__init__.py for the order).

@@ -1,0 +1,55 @@
+"""Amounts: an action's ``amount``, a fixed int or computed from a fact.
+
+``{"from": "properties.amount", "multiply": 0.1, "round": "floor"}`` gives points per
+currency spent. The arithmetic is decimal, not binary floating point, because integrators
+write prices like ``19.99`` and ``19.99 * 100`` must be 1999, not 1998 after a floor.
+The result is an int clamped at >= 0 (a refund event cannot grant negative XP), and a
+missing or non-numeric fact counts as 0 rather than failing the event.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from .conditions import as_number
+
+# "nearest" rounds halves up (2.5 -> 3): after the clamp only non-negative values are
+# rounded, where half-up is what people expect from a points calculator.
+ROUNDINGS: dict[str, str] = {
+    "floor": ROUND_FLOOR,
+    "ceil": ROUND_CEILING,
+    "nearest": ROUND_HALF_UP,
+}
+DEFAULT_ROUND = "floor"
+DEFAULT_MULTIPLY = 1
+
+
+def _decimal(value: int | float) -> Decimal:
+    # str() first: Decimal(0.1) is 0.1000000000000000055..., Decimal("0.1") is 0.1.
+    return Decimal(str(value))
+
+
+def resolve_amount(spec: Any, read_fact: Callable[[str], Any]) -> int:
+    """The non-negative int an ``amount`` spec yields; ``read_fact(path)`` reads a fact."""
+    if isinstance(spec, bool):
+        return 0
+    if isinstance(spec, int):
+        return max(spec, 0)
+    if isinstance(spec, float) and math.isfinite(spec):
+        return max(int(spec), 0)
+    if not isinstance(spec, dict):
+        return 0
+    base = as_number(read_fact(str(spec.get("from", ""))))
+    multiply = as_number(spec.get("multiply", DEFAULT_MULTIPLY))
+    if base is None or multiply is None:
+        return 0
+    rounding = ROUNDINGS.get(spec.get("round", DEFAULT_ROUND), ROUND_FLOOR)
+    try:
+        product = _decimal(base) * _decimal(multiply)
+        result = int(product.to_integral_value(rounding=rounding))
+    except (InvalidOperation, ValueError, OverflowError):
+        return 0
+    return max(result, 0)

@@ -1,0 +1,142 @@
+"""Facts: what a condition may read, by path, resolved against one engine step.
+
+This is the only module that knows where a fact comes from (the event, the working copy
+of the user, badge and streak states, the event index). Paths are looked up in two
+tables, exact paths and prefixed paths, so the set of facts is data that validation
+(``validators.py``) reads too, and a path that resolves here is exactly a path that
+saves there.
+
+Facts see the step as it stands: rules run in priority order against the working state,
+so a lower-priority rule sees the XP or badge a higher-priority rule just granted.
+``user.event_count.<type>`` already includes the current event; ``user.streaks.<id>`` is
+the count before the streak processor looks at this event (it runs after the rules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from ..domain import JSON
+from .conditions import MISSING, as_number, evaluate
+from .context import EngineContext
+
+
+def dig(document: Any, dotted: str) -> Any:
+    """The value at ``a.b.0.c`` in nested dicts/lists, or :data:`MISSING`."""
+    current = document
+    for part in dotted.split("."):
+        if isinstance(current, dict):
+            if part not in current:
+                return MISSING
+            current = current[part]
+        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return MISSING
+    return current
+
+
+def _event_attr(name: str) -> Callable[[EngineContext], Any]:
+    def read(ctx: EngineContext) -> Any:
+        return getattr(ctx.event, name) if ctx.event is not None else MISSING
+
+    return read
+
+
+def _properties(ctx: EngineContext, rest: str) -> Any:
+    return dig(ctx.event.properties, rest) if ctx.event is not None else MISSING
+
+
+def _streak_count(ctx: EngineContext, streak_id: str) -> Any:
+    state = ctx.streak_state(streak_id)
+    return state.count if state is not None and state.status == "active" else 0
+
+
+EXACT_FACTS: dict[str, Callable[[EngineContext], Any]] = {
+    "event.type": _event_attr("type"),
+    "event.occurred_at": _event_attr("occurred_at"),
+    "user.xp": lambda ctx: ctx.user.xp,
+    "user.level": lambda ctx: ctx.user.level,
+    "user.badges": lambda ctx: ctx.earned_badge_ids(),
+}
+
+# Prefix (with its trailing dot) -> resolver of the rest of the path.
+PREFIXED_FACTS: dict[str, Callable[[EngineContext, str], Any]] = {
+    "properties.": _properties,
+    "user.traits.": lambda ctx, rest: dig(ctx.user.traits, rest),
+    "user.balances.": lambda ctx, rest: ctx.user.balances.get(rest, 0),
+    "user.event_count.": lambda ctx, rest: ctx.user.event_counts.get(rest, 0),
+    "user.streaks.": _streak_count,
+}
+
+
+def split_fact_path(path: object) -> tuple[str, str] | None:
+    """``("user.balances.", "coins")`` / ``("user.xp", "")``, or None for an unknown path."""
+    if not isinstance(path, str):
+        return None
+    if path in EXACT_FACTS:
+        return path, ""
+    for prefix in PREFIXED_FACTS:
+        rest = path[len(prefix) :]
+        if path.startswith(prefix) and rest and all(rest.split(".")):
+            return prefix, rest
+    return None
+
+
+class StepFacts:
+    """The :class:`~.conditions.FactReader` over one step's working state."""
+
+    def __init__(self, ctx: EngineContext) -> None:
+        self._ctx = ctx
+
+    def fact(self, path: str) -> Any:
+        split = split_fact_path(path)
+        if split is None:
+            return MISSING
+        head, rest = split
+        if head in EXACT_FACTS:
+            return EXACT_FACTS[head](self._ctx)
+        return PREFIXED_FACTS[head](self._ctx, rest)
+
+    def aggregate(self, spec: JSON) -> Any:
+        """``count`` or ``sum`` over the user's events of one type in the window ending at
+        the current event (or at ``now`` outside an event), the current event included.
+
+        The stored events come from the storage index (cost grows with the window, not the
+        history); the current event is not stored yet, so it is added here. Results are
+        memoised for the step: no event is stored mid-step, so they cannot change.
+        """
+        ctx = self._ctx
+        try:
+            event_type = spec["event_type"]
+            window = timedelta(seconds=spec["window_seconds"])
+            function = spec.get("function", "count")
+        except (KeyError, TypeError):
+            return MISSING
+        prop = spec.get("property")
+        key = ("aggregate", event_type, spec["window_seconds"], prop)
+        if key not in ctx.memo:
+            until = ctx.event.occurred_at if ctx.event is not None else ctx.now
+            since = until - window
+            count, total = ctx.view.aggregate_events(ctx.user.id, event_type, since, until, prop)
+            current = ctx.event
+            if current is not None and current.type == event_type:
+                count += 1
+                total += (as_number(dig(current.properties, prop)) or 0) if prop else 0
+            ctx.memo[key] = (count, total)
+        count, total = ctx.memo[key]
+        if function == "count":
+            return count
+        return int(total) if float(total).is_integer() else total
+
+
+def evaluate_for(ctx: EngineContext, condition: JSON | None) -> tuple[bool, JSON | None]:
+    """Evaluate a canonical condition against the step (for rules, badge and quest criteria)."""
+    return evaluate(condition, StepFacts(ctx))
+
+
+def fact_value(ctx: EngineContext, path: str) -> Any:
+    """One fact's value in the step, :data:`MISSING` if absent (amounts read ``from`` here)."""
+    return StepFacts(ctx).fact(path)
