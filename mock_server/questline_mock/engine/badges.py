@@ -98,6 +98,11 @@ def check_criteria(
     return out
 
 
+def cause(ctx: EngineContext) -> str | None:
+    """The ``evt_…`` id behind a domain event, None for an API call or a sweep."""
+    return ctx.event.id if ctx.event is not None else None
+
+
 def evaluate_amount(ctx: EngineContext, spec: Any) -> int:
     """An action's ``amount`` (int or ``{from, multiply, round}``), ≥ 0."""
     return resolve_amount(spec, lambda path: fact_value(ctx, path))
@@ -180,10 +185,9 @@ def _record_award(ctx: EngineContext, badge: JSON, state: BadgeState, tier: str 
         "user.badge.unlocked",
         {
             "badge_id": badge["id"],
-            "name": badge.get("name"),
             "tier": tier,
-            "times_awarded": state.times_awarded,
-            "awarded_at": format_time(ctx.now),
+            "award_count": state.times_awarded,
+            "event_id": cause(ctx),
         },
     )
     ctx.run_rewards(list(badge.get("rewards") or []), f"badge:{badge['id']}")
@@ -200,7 +204,7 @@ def _report_progress(ctx: EngineContext, badge: JSON, state: BadgeState) -> None
         p for p in ctx.effects.badge_progress if p["badge_id"] != badge["id"]
     ]
     ctx.effects.badge_progress.append(report)
-    ctx.emit("user.badge.progress.updated", dict(report))
+    ctx.emit("user.badge.progress.updated", {**report, "event_id": cause(ctx)})
 
 
 # -- plug-ins -----------------------------------------------------------------------------
@@ -271,9 +275,13 @@ def award_badge_manually(
 
 
 def user_badge_json(badge: JSON, state: BadgeState) -> JSON:
-    """One ``UserBadge``: the definition's presentation plus the user's state."""
+    """One ``UserBadge``: the spec's fields, plus the definition's presentation."""
     return {
         "badge_id": badge["id"],
+        "awarded": state.times_awarded > 0,
+        "award_count": state.times_awarded,
+        "tier": state.tiers_earned[-1] if state.tiers_earned else None,
+        "awarded_at": format_time(state.last_awarded_at),
         "name": badge.get("name"),
         "description": badge.get("description"),
         "image_url": badge.get("image_url"),
@@ -327,14 +335,14 @@ def validate_badge(definition_id: str, doc: JSON, view: Reader) -> JSON:
             doc.get("criteria"), ["body", "criteria"], view, problems, count_property=True
         ),
         "target": doc.get("target", 1),
-        "tiers": None,
+        "tiers": [],
         "rewards": actions_into(doc.get("rewards", []), ["body", "rewards"], view, problems),
         "repeatable": doc.get("repeatable", False),
     }
     for flag in ("secret", "repeatable"):
         if not isinstance(out[flag], bool):
             problems.add(["body", flag], "must be a boolean", "type_error")
-    if doc.get("tiers") is not None:
+    if doc.get("tiers"):
         out["tiers"] = _check_tiers(doc["tiers"], problems)
         if out["repeatable"] is True:
             problems.add(["body", "repeatable"], "a tiered badge cannot be repeatable")
@@ -349,8 +357,8 @@ def validate_badge(definition_id: str, doc: JSON, view: Reader) -> JSON:
 
 
 def _check_tiers(tiers: Any, problems: Problems) -> list[JSON]:
-    if not isinstance(tiers, list) or not tiers:
-        problems.add(["body", "tiers"], "must be a non-empty list of {tier, target}", "type_error")
+    if not isinstance(tiers, list):
+        problems.add(["body", "tiers"], "must be a list of {tier, target}", "type_error")
         return []
     seen: set[str] = set()
     previous = 0

@@ -91,6 +91,13 @@ def period_of(board: JSON, now: datetime, period_start: str | None = None) -> pe
     return periods.board_period(now, tz, board["period"])
 
 
+def period_json(period: periods.BoardPeriod) -> JSON:
+    """``{period_start, period_end}`` as the spec shows them: null for an all-time board."""
+    if period.key == periods.ALL_TIME:
+        return {"period_start": None, "period_end": None}
+    return {"period_start": format_time(period.start), "period_end": format_time(period.end)}
+
+
 def entry_json(ranked: RankedEntry) -> JSON:
     """A ranking entry on the wire: ``{rank, user_id, score, reached_at}``."""
     return {
@@ -158,6 +165,7 @@ def rank_around(
             "reached_at": None,
             "above": [],
             "below": [],
+            **period_json(period),
         }
     position = _position(view, board["id"], period.key, mine)
     start = max(position - around, 0)
@@ -168,6 +176,7 @@ def rank_around(
         "user_id": user_id,
         "above": [entry_json(r) for r in window[:index]],
         "below": [entry_json(r) for r in window[index + 1 :]],
+        **period_json(period),
     }
 
 
@@ -193,7 +202,7 @@ def _tidy(score: float) -> int | float:
 # -- definition ---------------------------------------------------------------------------
 
 
-_BOARD_FIELDS = {"name", "metric", "period", "timezone"}
+_BOARD_FIELDS = {"name", "description", "metric", "period", "timezone"}
 
 
 @definition_validator("leaderboards")
@@ -235,6 +244,7 @@ def validate_leaderboard(definition_id: str, doc: JSON, view: Reader) -> JSON:
     problems.raise_if_any()
     return {
         "name": name,
+        "description": doc.get("description"),
         "metric": canonical,
         "period": period,
         "timezone": tz,

@@ -29,7 +29,7 @@ from typing import Any
 
 from ..domain import JSON, QuestState
 from ..storage.base import Reader
-from .badges import check_criteria, criteria_match, evaluate_amount
+from .badges import cause, check_criteria, criteria_match, evaluate_amount
 from .context import EVENT_PROCESSORS, EngineContext, action_handler
 from .definitions import _name, definition_validator
 from .render import format_time, parse_time
@@ -54,6 +54,8 @@ def progress_step(ctx: EngineContext, quest: JSON, step: JSON, amount: int) -> N
     if amount <= 0 or state.completed_at is not None:
         return
     target = int(step["target"])
+    if hasattr(state, "started_at") and state.started_at is None:
+        state.started_at = ctx.now  # the spec's UserQuest.started_at, once storage keeps it
     before = state.steps.get(step["id"], 0)
     state.steps[step["id"]] = min(before + amount, target)
     if state.steps[step["id"]] == before:
@@ -69,16 +71,19 @@ def progress_step(ctx: EngineContext, quest: JSON, step: JSON, amount: int) -> N
         "quest_completed": done,
     }
     ctx.effects.quests.append(report)
-    ctx.emit("user.quest.progressed", dict(report))
+    ctx.emit(
+        "user.quest.progressed",
+        {
+            "quest_id": quest["id"],
+            "step_id": step["id"],
+            "progress": report["progress"],
+            "target": target,
+            "step_completed": report["progress"] >= target,
+            "event_id": cause(ctx),
+        },
+    )
     if done:
-        ctx.emit(
-            "user.quest.completed",
-            {
-                "quest_id": quest["id"],
-                "name": quest.get("name"),
-                "completed_at": format_time(ctx.now),
-            },
-        )
+        ctx.emit("user.quest.completed", {"quest_id": quest["id"], "event_id": cause(ctx)})
         ctx.run_rewards(list(quest.get("rewards") or []), f"quest:{quest['id']}")
 
 
@@ -142,6 +147,7 @@ def user_quest_json(quest: JSON, state: QuestState) -> JSON:
             }
             for s in quest["steps"]
         ],
+        "started_at": format_time(getattr(state, "started_at", None)),
         "completed_at": format_time(state.completed_at),
     }
 
@@ -158,7 +164,7 @@ def user_quests(view: Reader, user_id: str) -> list[JSON]:
 
 # -- definition ---------------------------------------------------------------------------
 
-_QUEST_FIELDS = {"name", "steps", "ordered", "rewards", "starts_at", "ends_at"}
+_QUEST_FIELDS = {"name", "description", "steps", "ordered", "rewards", "starts_at", "ends_at"}
 
 
 @definition_validator("quests")
@@ -168,6 +174,7 @@ def validate_quest(definition_id: str, doc: JSON, view: Reader) -> JSON:
     check_unknown_keys(doc, _QUEST_FIELDS, ["body"], problems)
     out: JSON = {
         "name": _name(doc, definition_id, problems),
+        "description": doc.get("description"),
         "steps": _check_steps(doc.get("steps"), view, problems),
         "ordered": doc.get("ordered", False),
         "rewards": actions_into(doc.get("rewards", []), ["body", "rewards"], view, problems),
@@ -212,7 +219,7 @@ def _check_steps(steps: Any, view: Reader, problems: Problems) -> list[JSON]:
         out.append(
             {
                 "id": step_id,
-                "name": step.get("name"),
+                "name": step.get("name", step_id),
                 "criteria": check_criteria(
                     step.get("criteria"), [*loc, "criteria"], view, problems
                 ),

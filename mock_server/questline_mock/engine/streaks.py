@@ -46,7 +46,7 @@ from typing import Any
 from ..domain import JSON, DomainEvent, StreakState
 from ..storage.base import Reader
 from . import periods
-from .badges import check_criteria, criteria_match
+from .badges import cause, check_criteria, criteria_match
 from .context import EVENT_PROCESSORS, Changes, EngineContext
 from .definitions import _name, definition_validator
 from .render import format_time
@@ -143,11 +143,11 @@ def _advance(
     state.longest = max(state.longest, state.count)
     state.expires_at = expires_at(period, state.freezes_left, tz)
     ctx.put_streak_state(state)
-    ctx.emit(event, _payload(state))
+    ctx.emit(event, _payload(state, cause(ctx)))
 
 
 def _end(ctx: EngineContext, state: StreakState, reason: str) -> None:
-    ctx.emit("user.streak.ended", {**_payload(state), "status": "ended", "reason": reason})
+    ctx.emit("user.streak.ended", {**_payload(state, cause(ctx)), "reason": reason})
     state.status = "ended"
     state.count = 0
     state.expires_at = None
@@ -157,7 +157,7 @@ def _end(ctx: EngineContext, state: StreakState, reason: str) -> None:
 def _milestone(ctx: EngineContext, streak: JSON, state: StreakState) -> int | None:
     for milestone in streak.get("milestones") or []:
         if int(milestone["count"]) == state.count:
-            ctx.emit("user.streak.milestone", {"streak_id": state.streak_id, "count": state.count})
+            ctx.emit("user.streak.milestone", _payload(state, cause(ctx), state.count))
             ctx.run_rewards(
                 list(milestone.get("rewards") or []), f"streak:{state.streak_id}:{state.count}"
             )
@@ -185,14 +185,17 @@ def _report(
     )
 
 
-def _payload(state: StreakState) -> JSON:
+def _payload(state: StreakState, event_id: str | None, milestone: int | None = None) -> JSON:
+    """``UserStreakChangedData`` (plus ``last_period`` / ``expires_at``)."""
     return {
         "streak_id": state.streak_id,
         "count": state.count,
         "longest": state.longest,
         "freezes_left": state.freezes_left,
+        "milestone": milestone,
         "last_period": state.last_period,
         "expires_at": format_time(state.expires_at),
+        "event_id": event_id,
     }
 
 
@@ -226,8 +229,7 @@ def sweep_streaks(view: Reader, now: datetime, ids: Any = None, limit: int = 100
         final, expired = state.count, state.expires_at
         payload = {
             "user_id": state.user_id,
-            **_payload(state),
-            "status": "ended",
+            **_payload(state, None),
             "reason": "expired",
         }
         result.changes.domain_events.append(
@@ -275,7 +277,7 @@ def user_streaks(view: Reader, user_id: str, now: datetime) -> list[JSON]:
 
 # -- definition ---------------------------------------------------------------------------
 
-_STREAK_FIELDS = {"name", "period", "criteria", "freezes_allowed", "milestones"}
+_STREAK_FIELDS = {"name", "description", "period", "criteria", "freezes_allowed", "milestones"}
 
 
 @definition_validator("streaks")
@@ -284,7 +286,7 @@ def validate_streak(definition_id: str, doc: JSON, view: Reader) -> JSON:
     problems = Problems()
     check_unknown_keys(doc, _STREAK_FIELDS, ["body"], problems)
     name = _name(doc, definition_id, problems)
-    period = doc.get("period", "day")
+    period = doc.get("period")
     if period not in periods.STREAK_PERIODS:
         problems.add(["body", "period"], "must be 'day' or 'week'")
     if doc.get("criteria") is None:
@@ -318,6 +320,7 @@ def validate_streak(definition_id: str, doc: JSON, view: Reader) -> JSON:
     canonical_milestones.sort(key=lambda m: m["count"])
     return {
         "name": name,
+        "description": doc.get("description"),
         "period": period,
         "criteria": criteria,
         "freezes_allowed": freezes,
