@@ -1,0 +1,1 @@
+"""Questline's code generator: ``openapi.yaml`` -> intermediate model -> SDK sources."""

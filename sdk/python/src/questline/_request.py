@@ -1,0 +1,193 @@
+"""Turning a method call into a request description. Pure: shared by sync and async.
+
+Generated resource methods describe each operation with an :class:`Endpoint` and pass the
+caller's arguments through :func:`build_request_options`, which formats the path, cleans the
+query, validates the body against the request model *before anything is sent*, and fixes the
+idempotency key for every try of the call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from enum import Enum
+from urllib.parse import quote
+
+import pydantic
+from pydantic.alias_generators import to_camel
+
+from ._constants import IDEMPOTENCY_KEY_HEADER
+from ._exceptions import ValidationError
+from ._ids import new_idempotency_key
+from ._models import QuestlineModel
+from ._types import NOT_GIVEN, Headers, NotGiven, Query, Timeout
+
+__all__ = ["Endpoint", "FinalRequestOptions", "RequestOptions", "build_request_options"]
+
+Body = object  # a model, a mapping, the positional field's value, or None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """What the spec says about one operation, as the runtime needs it."""
+
+    method: str
+    path: str
+    body_model: type[QuestlineModel] | None = None
+    # The body's one required field, which may also be passed positionally
+    # (``client.sandbox.clock.set(now)``).
+    positional_field: str | None = None
+    # Fields the SDK fills when the caller leaves them out (``events.send``'s ``event_id``).
+    defaults: Mapping[str, Callable[[], object]] = field(default_factory=dict)
+    # Array query parameters sent comma-separated rather than repeated.
+    csv_params: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class RequestOptions:
+    """Per-call options every generated method accepts."""
+
+    idempotency_key: str | None = None
+    extra_headers: Headers | None = None
+    extra_query: Query | None = None
+    extra_body: Mapping[str, object] | None = None
+    timeout: Timeout | NotGiven = NOT_GIVEN
+
+
+@dataclass(frozen=True)
+class FinalRequestOptions:
+    """Everything needed to send (and re-send) one call."""
+
+    method: str
+    path: str
+    params: tuple[tuple[str, str], ...] = ()
+    json_body: Mapping[str, object] | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    timeout: Timeout | NotGiven = NOT_GIVEN
+
+    def with_param(self, name: str, value: str) -> FinalRequestOptions:
+        kept = tuple((k, v) for k, v in self.params if k != name)
+        return replace(self, params=(*kept, (name, value)))
+
+
+def build_request_options(
+    endpoint: Endpoint,
+    *,
+    path_params: Mapping[str, object] | None = None,
+    query: Mapping[str, object] | None = None,
+    headers: Mapping[str, object] | None = None,
+    body: Body = None,
+    fields: Mapping[str, object] | None = None,
+    options: RequestOptions | None = None,
+) -> FinalRequestOptions:
+    """Describe one call; raises :class:`ValidationError` on bad input, before any I/O."""
+    options = options or RequestOptions()
+    final_headers = {k: _query_scalar(v) for k, v in encode_headers(headers or {})}
+    if endpoint.method == "POST":
+        final_headers[IDEMPOTENCY_KEY_HEADER] = options.idempotency_key or new_idempotency_key()
+    if options.extra_headers:
+        final_headers.update(options.extra_headers)
+    json_body: Mapping[str, object] | None = None
+    if endpoint.body_model is not None:
+        json_body = build_body(endpoint, body, fields or {})
+        if options.extra_body:
+            json_body = {**json_body, **options.extra_body}
+    elif options.extra_body:
+        json_body = dict(options.extra_body)
+    params = encode_query({**(query or {}), **(options.extra_query or {})}, endpoint.csv_params)
+    return FinalRequestOptions(
+        method=endpoint.method,
+        path=format_path(endpoint.path, path_params or {}),
+        params=params,
+        json_body=json_body,
+        headers=final_headers,
+        timeout=options.timeout,
+    )
+
+
+def encode_headers(headers: Mapping[str, object]) -> list[tuple[str, object]]:
+    return [(k, v) for k, v in headers.items() if v is not None and not isinstance(v, NotGiven)]
+
+
+def format_path(template: str, values: Mapping[str, object]) -> str:
+    encoded: dict[str, str] = {}
+    for name, value in values.items():
+        text = value if isinstance(value, str) else str(value)
+        if not text:
+            raise ValidationError(
+                f"{name} must be a non-empty string",
+                errors=[{"loc": [name], "message": "must not be empty", "type": "path_param"}],
+            )
+        encoded[name] = quote(text, safe="")
+    return template.format(**encoded)
+
+
+def encode_query(
+    query: Mapping[str, object], csv_params: frozenset[str] = frozenset()
+) -> tuple[tuple[str, str], ...]:
+    """Query parameters as wire strings; unset (``NOT_GIVEN``) and ``None`` are left out."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in query.items():
+        if value is None or isinstance(value, NotGiven):
+            continue
+        if isinstance(value, (list, tuple, set, frozenset)):
+            items = [_query_scalar(v) for v in value]
+            if name in csv_params:
+                pairs.append((name, ",".join(items)))
+            else:
+                pairs.extend((name, item) for item in items)
+        else:
+            pairs.append((name, _query_scalar(value)))
+    return tuple(pairs)
+
+
+def _query_scalar(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return str(value.value)
+    return str(value)
+
+
+def build_body(endpoint: Endpoint, body: Body, fields: Mapping[str, object]) -> dict[str, object]:
+    """Merge a dict/model body with keyword fields, validate, and dump in wire form.
+
+    Keyword fields win over the same key in ``body`` (in either spelling). The result uses
+    the wire's snake_case names whatever spelling the caller used.
+    """
+    model = endpoint.body_model
+    assert model is not None
+    data = _body_as_dict(endpoint, body)
+    for name, value in fields.items():
+        if isinstance(value, NotGiven):
+            continue
+        data.pop(to_camel(name), None)
+        data[name] = value
+    for name, make in endpoint.defaults.items():
+        if data.get(name) is None and data.get(to_camel(name)) is None:
+            data.pop(to_camel(name), None)
+            data[name] = make()
+    try:
+        validated = model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise ValidationError.from_pydantic(exc, schema=model.__name__) from None
+    return validated.model_dump(mode="json", exclude_unset=True)
+
+
+def _body_as_dict(endpoint: Endpoint, body: Body) -> dict[str, object]:
+    if body is None:
+        return {}
+    if isinstance(body, pydantic.BaseModel):
+        return body.model_dump(exclude_unset=True)
+    if isinstance(body, Mapping):
+        return {str(k): v for k, v in body.items()}
+    if endpoint.positional_field is not None:
+        return {endpoint.positional_field: body}
+    raise ValidationError(
+        f"body must be a mapping or a {endpoint.body_model.__name__ if endpoint.body_model else 'model'}, "
+        f"not {type(body).__name__}",
+        errors=[{"loc": [], "message": "expected an object", "type": "model_type"}],
+    )

@@ -1,0 +1,1 @@
+"""Hand-written helpers mixed into generated resources. The generator never writes here."""
