@@ -1,0 +1,53 @@
+"""Sandbox controls on the caller's project: new projects, reset, and the clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..domain import JSON
+from ..engine.render import format_time
+from ..engine.streaks import sweep_streaks
+from .core import ProjectScope, commit
+
+SWEEP_BATCH = 1000
+
+
+def clock_json(scope: ProjectScope) -> JSON:
+    return {"now": format_time(scope.now()), "frozen": scope.clock.frozen}
+
+
+def set_clock(scope: ProjectScope, moment: datetime) -> JSON:
+    scope.clock.set(moment)
+    scope.save_clock()
+    swept = sweep(scope)
+    return {**clock_json(scope), "swept": swept}
+
+
+def advance_clock(scope: ProjectScope, seconds: float) -> JSON:
+    scope.clock.advance(seconds)
+    scope.save_clock()
+    return {"now": format_time(scope.now()), "swept": sweep(scope)}
+
+
+def sweep(scope: ProjectScope) -> JSON:
+    """Run everything that is due at the project's ``now``: streak endings (and, once the
+    webhook worker exists, due delivery retries). Batched, so one transaction stays small."""
+    now = scope.now()
+    ended = 0
+    while True:
+        with scope.uow() as uow:
+            result = sweep_streaks(uow, now, scope.backend.ids, SWEEP_BATCH)
+            commit(scope, uow, result.changes, now)
+        ended += len(result.ended)
+        if not result.has_more:
+            break
+    return {"streaks_ended": ended, "webhooks_attempted": 0, "leaderboard_periods_closed": 0}
+
+
+def reset(scope: ProjectScope, keep_config: bool) -> JSON:
+    scope.backend.storage.reset_project(scope.project.id, keep_config=keep_config)
+    return {
+        "project_id": scope.project.id,
+        "kept_config": keep_config,
+        "now": format_time(scope.now()),
+    }

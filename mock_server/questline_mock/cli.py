@@ -1,0 +1,84 @@
+"""``questline-mock serve``: run the reference server.
+
+Served by waitress, a production WSGI server (measured against werkzeug's threaded server:
+see bench/README.md), never Flask's debug server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+from .config import DEFAULT_API_KEY, ServerConfig
+
+DEFAULT_PORT = 8787
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="questline-mock", description="Questline reference server"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the server")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (0 picks a free one)")
+    serve.add_argument(
+        "--db", metavar="PATH", help="SQLite file for durable state (default: in memory)"
+    )
+    serve.add_argument(
+        "--seed", metavar="FILE", help="a sandbox config document (JSON) to load at start"
+    )
+    serve.add_argument(
+        "--api-key",
+        default=os.environ.get("QUESTLINE_API_KEY") or DEFAULT_API_KEY,
+        help="the default project's key (default: $QUESTLINE_API_KEY or sk_test_questline)",
+    )
+    serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return serve(args)
+
+
+def serve(args: argparse.Namespace) -> int:
+    from waitress import create_server
+
+    from .app import create_app
+
+    config = ServerConfig(db_path=args.db, api_key=args.api_key, seed_path=args.seed)
+    app = create_app(config)
+    server = create_server(
+        app, host=args.host, port=args.port, threads=args.threads, ident="questline-mock"
+    )
+    port = server.effective_port  # type: ignore[union-attr]
+    print(f"Questline reference server on http://{args.host}:{port}", flush=True)
+    print(f"API key: {config.api_key}", flush=True)
+    print(f"State: {'SQLite ' + args.db if args.db else 'in memory'}", flush=True)
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        app.extensions["questline"].close()
+        print("stopped", file=sys.stderr, flush=True)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

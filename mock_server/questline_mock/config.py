@@ -1,0 +1,31 @@
+"""The server's settings, one object handed to ``create_app``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+DEFAULT_API_KEY = "sk_test_questline"
+DEFAULT_PROJECT_ID = "proj_default"
+MAX_BODY_BYTES = 1024 * 1024
+
+
+@dataclass
+class ServerConfig:
+    """How to build one app. Every field has a default that suits tests."""
+
+    db_path: str | None = None  # None: in memory
+    api_key: str = field(
+        default_factory=lambda: os.environ.get("QUESTLINE_API_KEY") or DEFAULT_API_KEY
+    )
+    seed_path: str | None = None  # a sandbox config document to import at start-up
+    # Start the background threads (webhook delivery, streak sweep). In-process test mode
+    # turns them off and drives time through the sandbox clock instead.
+    background_workers: bool = True
+    # The wall clock's source (seconds since the epoch); tests may pin it.
+    time_source: Callable[[], float] | None = None
+    # Webhook retry schedule in seconds after the first attempt (Standard Webhooks' example).
+    webhook_schedule: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
+    webhook_timeout_seconds: float = 10.0
+    max_body_bytes: int = MAX_BODY_BYTES

@@ -1,0 +1,45 @@
+"""Server-made ids: a type prefix and a ULID body, so ids sort by creation time.
+
+``evt_01JD…`` — 48 bits of milliseconds since the epoch, then 80 random bits, in Crockford
+base32 (26 characters). Within one millisecond the random part is incremented rather than
+redrawn, so ids made by one process are strictly increasing (a ULID's monotonic mode).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from datetime import datetime
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_RANDOM_BITS = 80
+
+
+class IdMaker:
+    """Makes ``<prefix>_<ulid>`` ids; thread-safe and monotonic per process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last_ms = -1
+        self._last_random = 0
+
+    def __call__(self, prefix: str, now: datetime) -> str:
+        ms = int(now.timestamp() * 1000)
+        with self._lock:
+            if ms <= self._last_ms:
+                # Same (or an earlier, sandbox-rewound) millisecond: keep order by counting up.
+                ms = self._last_ms
+                self._last_random = (self._last_random + 1) % (1 << _RANDOM_BITS)
+            else:
+                self._last_random = int.from_bytes(os.urandom(10), "big")
+            self._last_ms = ms
+            value = (ms << _RANDOM_BITS) | self._last_random
+        return f"{prefix}_{_encode(value)}"
+
+
+def _encode(value: int) -> str:
+    chars = []
+    for _ in range(26):
+        chars.append(_ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))

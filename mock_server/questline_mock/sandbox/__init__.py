@@ -1,0 +1,1 @@
+"""Sandbox controls: the project clock, fault injection, project creation and reset."""

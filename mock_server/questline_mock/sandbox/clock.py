@@ -1,0 +1,56 @@
+"""Time, the only place in the server that reads the wall clock.
+
+Every project has its own clock: real time shifted by an offset, or frozen at an instant.
+``PUT /v1/sandbox/clock`` freezes it; ``advance`` moves it forward (frozen or not). All
+server code asks the project's clock for ``now`` so that tests control time completely.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+from ..domain import Project
+
+
+def utc_from_timestamp(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+class WallClock:
+    """Real time. Tests may pass another ``source`` (seconds since the epoch)."""
+
+    def __init__(self, source: Callable[[], float] = time.time) -> None:
+        self._source = source
+
+    def now(self) -> datetime:
+        return utc_from_timestamp(self._source())
+
+
+class ProjectClock:
+    """A project's view of time; mutates (and the caller persists) the Project record."""
+
+    def __init__(self, project: Project, wall: WallClock) -> None:
+        self._project = project
+        self._wall = wall
+
+    @property
+    def frozen(self) -> bool:
+        return self._project.clock_frozen_at is not None
+
+    def now(self) -> datetime:
+        if self._project.clock_frozen_at is not None:
+            return self._project.clock_frozen_at
+        return self._wall.now() + timedelta(seconds=self._project.clock_offset_seconds)
+
+    def set(self, moment: datetime) -> None:
+        """Freeze the clock at ``moment``."""
+        self._project.clock_frozen_at = moment.astimezone(timezone.utc)
+
+    def advance(self, seconds: float) -> datetime:
+        if self._project.clock_frozen_at is not None:
+            self._project.clock_frozen_at += timedelta(seconds=seconds)
+        else:
+            self._project.clock_offset_seconds += seconds
+        return self.now()

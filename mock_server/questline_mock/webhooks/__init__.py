@@ -1,0 +1,1 @@
+"""Webhooks: the durable outbox, signing, and the delivery worker."""
