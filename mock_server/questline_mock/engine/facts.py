@@ -50,8 +50,13 @@ def _properties(ctx: EngineContext, rest: str) -> Any:
 
 
 def _streak_count(ctx: EngineContext, streak_id: str) -> Any:
+    """The current count: 0 once ended, and 0 once past its expiry even if the sweep has not
+    run yet (the same answer as ``streaks.streak_count``, which cannot be imported here)."""
     state = ctx.streak_state(streak_id)
-    return state.count if state is not None and state.status == "active" else 0
+    if state is None or state.status != "active":
+        return 0
+    moment = ctx.event.occurred_at if ctx.event is not None else ctx.now
+    return state.count if state.expires_at is None or moment < state.expires_at else 0
 
 
 EXACT_FACTS: dict[str, Callable[[EngineContext], Any]] = {
