@@ -12,6 +12,7 @@ backend present is measured: MemoryStorage always, SQLite when ``storage/sqlite.
 from __future__ import annotations
 
 import argparse
+import importlib
 import random
 import statistics
 import tempfile
@@ -43,7 +44,7 @@ def backends() -> Iterator[tuple[str, Callable[[], Storage]]]:
 
     yield "memory", MemoryStorage
     try:
-        from questline_mock.storage import sqlite
+        sqlite = importlib.import_module("questline_mock.storage.sqlite")
     except ImportError:
         return
     factory = next(

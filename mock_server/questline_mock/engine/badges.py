@@ -369,7 +369,8 @@ def _check_tiers(tiers: Any, problems: Problems) -> list[JSON]:
             problems.add(loc, "must be an object {tier, target}", "type_error")
             continue
         check_unknown_keys(tier, {"tier", "target"}, loc, problems)
-        name, target = tier.get("tier"), tier.get("target")
+        name: Any = tier.get("tier")
+        target: Any = tier.get("target")
         if not isinstance(name, str) or not name:
             problems.add([*loc, "tier"], "must be a non-empty string")
         elif name in seen:

@@ -307,7 +307,7 @@ def validate_streak(definition_id: str, doc: JSON, view: Reader) -> JSON:
             problems.add(loc, "must be an object {count, rewards}", "type_error")
             continue
         check_unknown_keys(milestone, {"count", "rewards"}, loc, problems)
-        count = milestone.get("count")
+        count: Any = milestone.get("count")
         if not (is_int(count) and count >= 1):
             problems.add([*loc, "count"], "must be an integer >= 1")
         elif count in seen:
