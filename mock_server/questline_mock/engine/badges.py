@@ -22,6 +22,11 @@ Decisions where the design is silent (also in the issue note):
 * Progress is an integer: a ``count_property`` value is truncated towards zero and
   clamped at ≥ 0; a missing or non-numeric value adds nothing.
 * A ``secret`` badge reports no progress (effects, webhooks, listings) until earned.
+* ``badge_progress`` / ``user.badge.progress.updated`` report progress that moved without
+  an award; a step that awards reports the award only.
+* ``UserBadge`` carries the spec's fields (``awarded``, ``award_count``, ``tier``,
+  ``awarded_at``) and, beside them, the definition's presentation (name, description,
+  image_url, secret) and the full state (tiers_earned, first/last_awarded_at).
 """
 
 from __future__ import annotations
@@ -133,15 +138,21 @@ def is_complete(badge: JSON, state: BadgeState) -> bool:
 
 
 def add_progress(ctx: EngineContext, badge: JSON, amount: int) -> None:
-    """Add ``amount`` to the user's progress and award whatever that reaches."""
+    """Add ``amount`` to the user's progress and award whatever that reaches.
+
+    Progress is reported (effect and webhook) only when it moved without an award: the
+    spec's ``badge_progress`` is "progress on a badge not yet awarded", and an award is
+    reported by ``badges_awarded`` / ``user.badge.unlocked`` instead.
+    """
     if amount <= 0:
         return
     state = ctx.badge_state(badge["id"])
     if is_complete(badge, state):
         return
+    awards_before = state.times_awarded
     state.progress = min(state.progress + amount, goal_of(badge))
     _award_reached(ctx, badge, state)
-    if not (badge.get("secret") and state.times_awarded == 0):
+    if state.times_awarded == awards_before and not (badge.get("secret") and awards_before == 0):
         _report_progress(ctx, badge, state)
 
 

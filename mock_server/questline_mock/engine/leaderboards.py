@@ -20,6 +20,9 @@ Decisions where the design is silent (also in the issue note):
   property path; missing or non-numeric values add nothing; a zero gain makes no entry.
 * ``rank_around`` for a user with no entry in the period answers ``rank: null, score: 0``
   and no neighbours (the HTTP layer decides whether an unknown *user* is a 404).
+* ``period_start`` may name any date or instant inside the period (it is mapped to the
+  period containing it); ``period_start`` / ``period_end`` in answers are UTC instants,
+  null for an all-time board.
 """
 
 from __future__ import annotations

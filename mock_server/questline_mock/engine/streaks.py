@@ -89,7 +89,9 @@ def process_streaks(ctx: EngineContext) -> None:
 
 def apply_event(ctx: EngineContext, streak: JSON, occurred_at: datetime) -> None:
     """One qualifying event at ``occurred_at``: the transition table of the module doc."""
-    tz = ctx.user.timezone or "UTC"
+    # The edge validates timezones; an unknown one (a zone removed from tzdata) reads as UTC
+    # rather than failing the user's events.
+    tz = ctx.user.timezone if periods.is_valid_timezone(ctx.user.timezone) else "UTC"
     period = periods.streak_period_key(occurred_at, tz, streak["period"])
     state = ctx.streak_state(streak["id"])
     if state is not None and state.last_period is not None:

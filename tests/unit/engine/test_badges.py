@@ -32,7 +32,7 @@ def test_badge_is_awarded_once_at_its_target_with_rewards(harness: Any) -> None:
     assert [e["badge_progress"] for e in effects] == [
         [{"badge_id": "reader", "progress": 1, "target": 3}],
         [{"badge_id": "reader", "progress": 2, "target": 3}],
-        [{"badge_id": "reader", "progress": 3, "target": 3}],
+        [],  # awarded: reported in badges_awarded instead
         [],
         [],
     ]
