@@ -15,7 +15,8 @@ Errors (raised by either backend)::
 
     StorageError
      ├── DuplicateEventId      insert_event with an event_id the project already has
-     └── ProjectNotFound       a project id the store does not know
+     ├── ProjectNotFound       a project id the store does not know
+     └── InvalidCursor         a listing cursor the backend did not make (also a ValueError)
 """
 
 from __future__ import annotations
@@ -61,6 +62,14 @@ class DuplicateEventId(StorageError):
 
 class ProjectNotFound(StorageError):
     """No project with this id."""
+
+
+class InvalidCursor(StorageError, ValueError):
+    """A cursor that no listing of this backend produced (a client's input: a 4xx, not a 500)."""
+
+    def __init__(self, cursor: object) -> None:
+        super().__init__(f"invalid cursor {cursor!r}")
+        self.cursor = cursor
 
 
 @dataclass(frozen=True)

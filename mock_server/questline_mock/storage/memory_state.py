@@ -1,0 +1,263 @@
+"""The in-memory backend's data structures: one project's tables and indexes, and the undo log.
+
+Records are kept as pickles (``pack``/``unpack``): a pickle round-trip is a deep copy that
+is ~3x faster than ``copy.deepcopy``, and bytes are the most compact way to keep a record
+whose fields nobody indexes. What is indexed lives beside the pickle in plain attributes.
+
+Atomicity comes from the undo log: every mutation of a structure below goes through one of
+the ``log_*`` functions, which applies it and records its inverse. Undoing the log in
+reverse restores every structure exactly, so a unit of work can write in place (its own
+reads see its writes) and still be all-or-nothing. Nothing here relies on dict order,
+because undoing a delete re-inserts the key at the end.
+"""
+
+from __future__ import annotations
+
+import bisect
+import pickle
+from collections.abc import Callable, Hashable
+from typing import Any, NamedTuple, TypeVar
+
+from sortedcontainers import SortedDict, SortedKeyList, SortedList  # type: ignore[import-untyped]
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+_MISSING: Any = object()
+
+
+def pack(record: object) -> bytes:
+    return pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack(blob: bytes) -> Any:
+    return pickle.loads(blob)
+
+
+# -- the undo log ---------------------------------------------------------------------------
+# An entry is (op, container, key_or_item, previous); ``undo`` applies the inverse of op.
+_SET, _ADDED, _REMOVED, _APPENDED, _INSERTED, _ATTR = range(6)
+UndoLog = list[tuple[int, Any, Any, Any]]
+
+
+def log_set(log: UndoLog, mapping: Any, key: Any, value: Any) -> None:
+    """``mapping[key] = value`` (dict or SortedDict)."""
+    log.append((_SET, mapping, key, mapping.get(key, _MISSING)))
+    mapping[key] = value
+
+
+def log_del(log: UndoLog, mapping: Any, key: Any) -> None:
+    """``del mapping[key]`` if present."""
+    previous = mapping.pop(key, _MISSING)
+    if previous is not _MISSING:
+        log.append((_SET, mapping, key, previous))
+
+
+def log_add(log: UndoLog, collection: Any, item: Any) -> None:
+    """Add to a set or a sorted list (a set only if absent)."""
+    if isinstance(collection, set) and item in collection:
+        return
+    collection.add(item)
+    log.append((_ADDED, collection, item, None))
+
+
+def log_remove(log: UndoLog, collection: Any, item: Any) -> None:
+    """Remove from a set or a sorted list (the item must be there)."""
+    collection.remove(item)
+    log.append((_REMOVED, collection, item, None))
+
+
+def log_append(log: UndoLog, items: list[Any], item: Any) -> None:
+    items.append(item)
+    log.append((_APPENDED, items, None, None))
+
+
+def log_insort(log: UndoLog, items: list[Any], item: Any, key: Callable[[Any], Any]) -> None:
+    """Insert keeping ``items`` sorted by ``key`` (after equal keys)."""
+    items.insert(bisect.bisect_right(items, key(item), key=key), item)
+    log.append((_INSERTED, items, item, None))
+
+
+def log_setattr(log: UndoLog, obj: object, name: str, value: Any) -> None:
+    log.append((_ATTR, obj, name, getattr(obj, name)))
+    setattr(obj, name, value)
+
+
+def bucket(log: UndoLog, mapping: dict[K, V], key: K, factory: Callable[[], V]) -> V:
+    """``mapping[key]``, created (and logged) when absent."""
+    found = mapping.get(key, _MISSING)
+    if found is _MISSING:
+        found = factory()
+        log_set(log, mapping, key, found)
+    return found  # type: ignore[no-any-return]
+
+
+def undo(log: UndoLog, mark: int) -> None:
+    """Revert every logged change after position ``mark``, newest first."""
+    while len(log) > mark:
+        op, container, key, previous = log.pop()
+        if op == _SET:
+            if previous is _MISSING:
+                del container[key]
+            else:
+                container[key] = previous
+        elif op == _ADDED:
+            container.remove(key)
+        elif op == _REMOVED:
+            container.add(key)
+        elif op == _APPENDED:
+            container.pop()
+        elif op == _INSERTED:
+            # Identity, not equality: rows are slot objects without __eq__.
+            for index in range(len(container) - 1, -1, -1):
+                if container[index] is key:
+                    del container[index]
+                    break
+        else:
+            setattr(container, key, previous)
+
+
+# -- rows -----------------------------------------------------------------------------------
+class EventRow:
+    """One stored event: the indexed fields, its properties and the rest as pickles."""
+
+    __slots__ = ("blob", "event_id", "id", "occurred_us", "props", "seq", "type", "user_id")
+
+    def __init__(
+        self,
+        seq: int,
+        id: str,
+        event_id: str,
+        user_id: str,
+        type: str,
+        occurred_us: int,
+        props: bytes,
+        blob: bytes,
+    ) -> None:
+        self.seq = seq
+        self.id = id
+        self.event_id = event_id
+        self.user_id = user_id
+        self.type = type
+        self.occurred_us = occurred_us
+        self.props = props
+        self.blob = blob
+
+
+class MessageRow:
+    __slots__ = ("blob", "id", "seq", "type", "user_id")
+
+    def __init__(self, seq: int, id: str, user_id: str | None, type: str, blob: bytes) -> None:
+        self.seq = seq
+        self.id = id
+        self.user_id = user_id
+        self.type = type
+        self.blob = blob
+
+
+class OrderedRow(NamedTuple):
+    """A record that lists in creation order (users, definitions, endpoints, ledger)."""
+
+    seq: int
+    blob: bytes
+
+
+class DefinitionRow(NamedTuple):
+    seq: int
+    trigger: str | None  # rules only: trigger.event_type, the index key
+    blob: bytes
+
+
+class ExpiringRow(NamedTuple):
+    """A record in a time index (streaks by expires_at, deliveries by next_attempt_at)."""
+
+    blob: bytes
+    due: tuple[int, str, str] | None  # its key in the index, None when not indexed
+    seq: int = 0
+
+
+def by_seq(row: Any) -> int:
+    return row.seq  # type: ignore[no-any-return]
+
+
+def by_occurred(row: EventRow) -> int:
+    return row.occurred_us
+
+
+def seq_index() -> Any:
+    return SortedKeyList(key=by_seq)
+
+
+class Board:
+    """One leaderboard period: an order-statistics list of ``(-score, reached_us, user)``.
+
+    Negating the score makes ascending order the ranking order; the rank of a score is
+    1 + the number of keys whose first element is smaller, one bisection.
+    """
+
+    __slots__ = ("by_user", "order")
+
+    def __init__(self) -> None:
+        self.order: Any = SortedList()
+        self.by_user: dict[str, tuple[float, int, str]] = {}
+
+    def rank_of_key(self, key: tuple[float, int, str]) -> int:
+        return int(self.order.bisect_left((key[0],))) + 1
+
+
+class ProjectState:
+    """Every table and index of one project."""
+
+    def __init__(self) -> None:
+        # Sequence numbers give creation order and cursors; never reused, never rolled back.
+        self.seq = 0
+        self.message_seq = 0  # observable (OutboxMessage.seq): rolled back with its unit
+        self.users: dict[str, OrderedRow] = {}
+        self.user_order: Any = SortedDict()  # seq -> user id
+        self.defs: dict[tuple[str, str], DefinitionRow] = {}
+        self.def_order: dict[str, Any] = {}  # kind -> SortedDict(seq -> id)
+        self.rules_by_trigger: dict[str, Any] = {}  # event type -> SortedDict(seq -> id)
+        self.levels: bytes | None = None
+        self.events: dict[str, EventRow] = {}
+        self.events_by_event_id: dict[str, EventRow] = {}
+        self.ev_all: Any = seq_index()
+        self.ev_by_type: dict[str, Any] = {}  # SortedKeyList by seq
+        # Only ever dropped whole (delete_user), so plain lists appended in seq order.
+        self.ev_by_user: dict[str, list[EventRow]] = {}
+        self.ev_by_user_type: dict[tuple[str, str], list[EventRow]] = {}
+        self.ev_time: dict[tuple[str, str], list[EventRow]] = {}  # sorted by occurred_us
+        self.ledger: dict[str, list[OrderedRow]] = {}
+        self.ledger_sums: dict[str, dict[str, int]] = {}
+        self.badges: dict[str, dict[str, bytes]] = {}
+        self.quests: dict[str, dict[str, bytes]] = {}
+        self.streaks: dict[str, dict[str, ExpiringRow]] = {}
+        self.streak_expiry: Any = SortedList()  # (expires_us, user, streak) of active ones
+        self.rule_usage: dict[str, dict[str, bytes]] = {}
+        self.boards: dict[tuple[str, str], Board] = {}
+        self.board_periods: dict[str, set[str]] = {}  # leaderboard -> its period keys
+        self.user_boards: dict[str, set[tuple[str, str]]] = {}
+        self.idempotency: dict[str, tuple[int, bytes]] = {}
+        self.idempotency_age: Any = SortedList()  # (created_us, key)
+        self.endpoints: dict[str, OrderedRow] = {}
+        self.endpoint_order: Any = SortedDict()
+        self.messages: dict[str, MessageRow] = {}
+        self.msg_all: Any = seq_index()
+        self.msg_by_user: dict[str, list[MessageRow]] = {}
+        self.deliveries: dict[tuple[str, str], ExpiringRow] = {}
+        self.dlv_by_endpoint: dict[str, dict[tuple[str, str], None]] = {}
+        self.dlv_by_message: dict[str, dict[tuple[str, str], None]] = {}
+        self.dlv_due: Any = SortedList()  # (next_attempt_us, message, endpoint) of pending
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def emptied(self, keep_config: bool) -> ProjectState:
+        """A fresh state for reset_project; config (and the counters) carried over."""
+        fresh = ProjectState()
+        fresh.seq, fresh.message_seq = self.seq, self.message_seq
+        if keep_config:
+            fresh.defs, fresh.def_order = self.defs, self.def_order
+            fresh.rules_by_trigger, fresh.levels = self.rules_by_trigger, self.levels
+            fresh.endpoints, fresh.endpoint_order = self.endpoints, self.endpoint_order
+        return fresh

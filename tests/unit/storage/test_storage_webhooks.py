@@ -1,0 +1,156 @@
+"""Idempotency records, webhook endpoints, the outbox and its deliveries."""
+
+from __future__ import annotations
+
+from questline_mock.storage.base import Storage, iter_all
+
+from tests.unit.storage.storage_records import PROJECT, at, delivery, endpoint, idempotency, message
+
+
+def test_idempotency_records_round_trip_and_are_deleted(store: Storage) -> None:
+    done = idempotency(
+        "k1", status_code=201, headers={"Content-Type": "application/json"}, body=b"\x00{}"
+    )
+    with store.unit_of_work(PROJECT) as uow:
+        uow.put_idempotency(idempotency("k1"))  # in flight
+        uow.put_idempotency(done)  # finished
+        uow.put_idempotency(idempotency("k2"))
+        uow.delete_idempotency("k2")
+        uow.delete_idempotency("never")
+    with store.read(PROJECT) as reader:
+        assert reader.get_idempotency("k1") == done
+        assert reader.get_idempotency("k2") is None
+
+
+def test_purge_drops_records_created_before_the_moment(store: Storage) -> None:
+    with store.unit_of_work(PROJECT) as uow:
+        for n in range(5):
+            uow.put_idempotency(idempotency(f"k{n}", created=n * 10))
+        uow.put_idempotency(idempotency("k0", created=100))  # re-created: now young
+        assert uow.purge_idempotency(at(20)) == 1  # k1 only: k2 at 20 is not before 20
+    with store.read(PROJECT) as reader:
+        kept = [k for k in ("k0", "k1", "k2", "k3", "k4") if reader.get_idempotency(k)]
+    assert kept == ["k0", "k2", "k3", "k4"]
+    with store.unit_of_work(PROJECT) as uow:
+        assert uow.purge_idempotency(at(1000)) == 4
+        assert uow.purge_idempotency(at(1000)) == 0
+
+
+def test_endpoints_list_in_creation_order_and_keep_their_place(store: Storage) -> None:
+    rotated = endpoint(
+        "whe_b",
+        secrets=[("whsec_new", None), ("whsec_old", at(86400))],
+        enabled=False,
+        disabled_reason="gone",
+        description="b",
+    )
+    with store.unit_of_work(PROJECT) as uow:
+        uow.put_webhook_endpoint(endpoint("whe_b"))
+        uow.put_webhook_endpoint(endpoint("whe_a", event_types=["user.level.up"]))
+        uow.put_webhook_endpoint(endpoint("whe_c"))
+        uow.put_webhook_endpoint(rotated)
+    with store.read(PROJECT) as reader:
+        assert reader.get_webhook_endpoint("whe_b") == rotated
+        assert reader.get_webhook_endpoint("whe_z") is None
+        assert [e.id for e in reader.list_webhook_endpoints().items] == ["whe_b", "whe_a", "whe_c"]
+        paged = list(iter_all(lambda c: reader.list_webhook_endpoints(2, c)))
+        assert [e.id for e in paged] == ["whe_b", "whe_a", "whe_c"]
+
+
+def test_messages_get_consecutive_seqs_and_list_oldest_first(store: Storage) -> None:
+    with store.unit_of_work(PROJECT) as uow:
+        first = uow.insert_message(message(1))
+        assert first.seq == 1 and first == message(1).__class__(**{**vars(message(1)), "seq": 1})
+        uow.insert_message(message(2, user_id="u2", type="user.level.up"))
+        uow.insert_message(message(3, user_id=None, type="webhook.test"))
+        uow.insert_message(message(4, type="user.level.up"))
+    with store.read(PROJECT) as reader:
+        got = reader.get_message("msg_2")
+        assert got is not None and got.seq == 2 and got.user_id == "u2" and got.data == {"n": 2}
+        assert reader.get_message("msg_9") is None
+        ids = lambda page: [m.id for m in page.items]  # noqa: E731
+        assert ids(reader.list_messages(10)) == ["msg_1", "msg_2", "msg_3", "msg_4"]
+        assert ids(reader.list_messages(10, user_id="u1")) == ["msg_1", "msg_4"]
+        assert ids(reader.list_messages(10, types=["user.level.up"])) == ["msg_2", "msg_4"]
+        assert ids(reader.list_messages(10, types=[])) == []
+        assert ids(reader.list_messages(10, after_seq=2)) == ["msg_3", "msg_4"]
+        assert ids(reader.list_messages(10, user_id="u1", after_seq=1)) == ["msg_4"]
+        paged = list(iter_all(lambda c: reader.list_messages(1, c, types=["user.level.up"])))
+        assert [m.id for m in paged] == ["msg_2", "msg_4"]
+        page = reader.list_messages(2)
+        assert ids(reader.list_messages(10, page.next_cursor, after_seq=3)) == ["msg_4"]
+
+
+def test_deliveries_round_trip_and_list_in_creation_order(store: Storage) -> None:
+    attempted = delivery(
+        "msg_1",
+        "whe_1",
+        status="delivered",
+        due=None,
+        attempts=[{"status_code": 200, "at": "2026-01-01T00:00:00Z"}],
+    )
+    with store.unit_of_work(PROJECT) as uow:
+        uow.put_delivery(delivery("msg_2", "whe_1"))
+        uow.put_delivery(delivery("msg_1", "whe_2"))
+        uow.put_delivery(delivery("msg_1", "whe_1"))
+        uow.put_delivery(attempted)  # replaced in place
+    with store.read(PROJECT) as reader:
+        assert reader.get_delivery("msg_1", "whe_1") == attempted
+        assert reader.get_delivery("msg_3", "whe_1") is None
+        pairs = lambda ds: [(d.message_id, d.endpoint_id) for d in ds]  # noqa: E731
+        assert pairs(reader.list_deliveries()) == [
+            ("msg_2", "whe_1"),
+            ("msg_1", "whe_2"),
+            ("msg_1", "whe_1"),
+        ]
+        assert pairs(reader.list_deliveries(endpoint_id="whe_1")) == [
+            ("msg_2", "whe_1"),
+            ("msg_1", "whe_1"),
+        ]
+        assert pairs(reader.list_deliveries(message_id="msg_1")) == [
+            ("msg_1", "whe_2"),
+            ("msg_1", "whe_1"),
+        ]
+        assert pairs(reader.list_deliveries("whe_2", "msg_1")) == [("msg_1", "whe_2")]
+        assert reader.list_deliveries("whe_9") == []
+
+
+def test_due_deliveries_are_pending_ones_soonest_first(store: Storage) -> None:
+    with store.unit_of_work(PROJECT) as uow:
+        uow.put_delivery(delivery("msg_3", "whe_1", due=20))
+        uow.put_delivery(delivery("msg_1", "whe_2", due=10))
+        uow.put_delivery(delivery("msg_1", "whe_1", due=10))
+        uow.put_delivery(delivery("msg_2", "whe_1", due=5, status="failed"))
+        uow.put_delivery(delivery("msg_4", "whe_1", due=None))
+        uow.put_delivery(delivery("msg_5", "whe_1", due=21))
+    with store.read(PROJECT) as reader:
+        due = reader.due_deliveries(at(20), 10)
+        assert [(d.message_id, d.endpoint_id) for d in due] == [
+            ("msg_1", "whe_1"),
+            ("msg_1", "whe_2"),
+            ("msg_3", "whe_1"),
+        ]
+        assert len(reader.due_deliveries(at(20), 1)) == 1
+    with store.unit_of_work(PROJECT) as uow:
+        uow.put_delivery(delivery("msg_1", "whe_1", status="delivered", due=None))
+        uow.put_delivery(delivery("msg_3", "whe_1", due=60))  # retry later
+    with store.read(PROJECT) as reader:
+        assert [d.message_id for d in reader.due_deliveries(at(20), 10)] == ["msg_1"]
+        assert reader.due_deliveries(at(20), 10)[0].endpoint_id == "whe_2"
+
+
+def test_deleting_an_endpoint_drops_its_deliveries(store: Storage) -> None:
+    with store.unit_of_work(PROJECT) as uow:
+        uow.put_webhook_endpoint(endpoint("whe_1"))
+        uow.put_webhook_endpoint(endpoint("whe_2"))
+        uow.insert_message(message(1))
+        uow.put_delivery(delivery("msg_1", "whe_1"))
+        uow.put_delivery(delivery("msg_1", "whe_2"))
+        uow.delete_webhook_endpoint("whe_1")
+        uow.delete_webhook_endpoint("whe_9")
+    with store.read(PROJECT) as reader:
+        assert reader.get_webhook_endpoint("whe_1") is None
+        assert [e.id for e in reader.list_webhook_endpoints().items] == ["whe_2"]
+        assert [d.endpoint_id for d in reader.list_deliveries(message_id="msg_1")] == ["whe_2"]
+        assert [d.endpoint_id for d in reader.due_deliveries(at(0), 10)] == ["whe_2"]
+        assert reader.get_message("msg_1") is not None
