@@ -13,6 +13,7 @@ from ..engine.render import event_detail_json, event_json
 from ..jsonutil import json_depth
 from ..storage.base import EventFilter, Page
 from .core import ProjectScope, commit
+from .users import check_profile
 
 MAX_FUTURE = timedelta(minutes=5)
 MAX_PROPERTIES_BYTES = 32 * 1024
@@ -56,6 +57,7 @@ def send(scope: ProjectScope, payload: JSON, loc: list[str | int] | None = None)
     """Process one structurally valid event (``payload`` as the request model dumped it)."""
     now = scope.now()
     check_limits(payload, now, loc or ["body"])
+    check_profile(payload.get("user"), [*(loc or ["body"]), "user"])
     event = EventInput(
         user_id=payload["user_id"],
         type=payload["type"],

@@ -6,6 +6,7 @@ from flask import Flask, Response
 
 from ..backend.definitions import StillReferenced
 from ..backend.events import EventRejected
+from ..backend.users import ProfileRejected
 from ..engine import DefinitionError, EngineError
 from ..engine.periods import PeriodError
 from .problems import ApiProblem, ValidationProblem, field_error, problem_response
@@ -22,7 +23,8 @@ def register(app: Flask) -> None:
         return problem_response(ValidationProblem(exc.errors))
 
     @app.errorhandler(EventRejected)
-    def _event(exc: EventRejected) -> Response:
+    @app.errorhandler(ProfileRejected)
+    def _rejected(exc: EventRejected | ProfileRejected) -> Response:
         return problem_response(ValidationProblem(exc.errors))
 
     @app.errorhandler(PeriodError)

@@ -8,6 +8,7 @@ from flask import Blueprint, Response
 from questline import types as t
 
 from ..backend import events
+from ..backend.users import ProfileRejected
 from ..engine import EngineError
 from ..engine.render import parse_time
 from ..storage.base import EventFilter
@@ -46,7 +47,7 @@ def batch() -> Response:
             sent = events.send(scope(), _event_payload(model), loc)
         except ApiProblem as problem:
             results.append(_failed(index, problem.to_json()))
-        except events.EventRejected as exc:
+        except (events.EventRejected, ProfileRejected) as exc:
             results.append(_failed(index, ValidationProblem(exc.errors).to_json()))
         except EngineError as exc:
             results.append(_failed(index, problem_body(exc.status, exc.message, code=exc.code)))
