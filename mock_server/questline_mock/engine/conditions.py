@@ -297,6 +297,8 @@ def evaluate(condition: JSON | None, facts: FactReader) -> tuple[bool, JSON | No
 
 
 def _evaluate(node: JSON, facts: FactReader) -> tuple[bool, JSON]:
+    if not isinstance(node, dict):  # unreachable for saved definitions; false, not a crash
+        return False, {"error": "not a condition", "result": False}
     for key, combine in _COMBINATORS.items():
         if key in node:
             children = node[key] if key != "not" else [node[key]]

@@ -283,7 +283,8 @@ class EngineContext:
                     # Actions are validated when saved, so this is a missing plug-in.
                     raise EngineError(f"no handler for action type {action.get('type')!r}")
                 # Recorded before it runs, so nested reward actions follow their cause.
-                entry: JSON = {"source": source, "action": copy.deepcopy(action)}
+                # A shallow copy: actions come from canonical definitions that nothing mutates.
+                entry: JSON = {"source": source, "action": dict(action)}
                 self.actions_executed.append(entry)
                 result = handler(self, action, source)
                 if result is not None:

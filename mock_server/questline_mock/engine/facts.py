@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from ..domain import JSON
@@ -81,6 +82,11 @@ def split_fact_path(path: object) -> tuple[str, str] | None:
     """``("user.balances.", "coins")`` / ``("user.xp", "")``, or None for an unknown path."""
     if not isinstance(path, str):
         return None
+    return _split(path)
+
+
+@lru_cache(maxsize=4096)  # a project has few distinct paths; each is read on every event
+def _split(path: str) -> tuple[str, str] | None:
     if path in EXACT_FACTS:
         return path, ""
     for prefix in PREFIXED_FACTS:

@@ -131,7 +131,8 @@ def process_event(view: Reader, event: EventInput, now: datetime, ids: IdFactory
     record.rules_triggered = list(ctx.effects.rules_triggered)
     record.actions_executed = ctx.actions_executed
     record.trace = ctx.trace
-    ctx.emit("event.processed", {"user_id": user.id, **copy.deepcopy(result)})
+    # Shared with the stored record: both are serialised, neither is mutated.
+    ctx.emit("event.processed", {"user_id": user.id, **result})
     ctx.changes.events.append(record)
     _finish(ctx)
     return Outcome(result=copy.deepcopy(result), changes=ctx.changes, user=user)

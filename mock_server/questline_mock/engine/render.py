@@ -104,6 +104,8 @@ def ledger_json(entry: LedgerEntry) -> JSON:
 
 def json_safe(value: object) -> object:
     """A fact value as it can be stored in a trace: datetimes become RFC 3339 strings."""
+    if value is None or isinstance(value, (str, int, float)):
+        return value
     if isinstance(value, datetime):
         return format_time(value)
     return copy.deepcopy(value)
