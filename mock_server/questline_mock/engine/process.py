@@ -23,6 +23,7 @@ from datetime import datetime
 
 from ..domain import JSON, EventRecord, User
 from ..storage.base import Reader
+from . import periods
 from .context import (
     EVENT_PROCESSORS,
     Changes,
@@ -80,6 +81,32 @@ def apply_profile(user: User, profile: JSON | None, *, replace_traits: bool = Fa
     return before != (user.display_name, user.email, user.timezone, user.traits)
 
 
+def check_profile(profile: JSON | None, loc: list[str | int]) -> None:
+    """Raise DefinitionError naming each bad profile field (an unknown timezone above all:
+    streak periods would be computed in it)."""
+    if not profile:
+        return
+    errors: list[JSON] = []
+    for key in ("display_name", "email"):
+        if profile.get(key) is not None and not isinstance(profile[key], str):
+            errors.append({"loc": [*loc, key], "message": "must be a string", "type": "type_error"})
+    timezone = profile.get("timezone")
+    if timezone is not None and not periods.is_valid_timezone(timezone):
+        errors.append(
+            {
+                "loc": [*loc, "timezone"],
+                "message": f"unknown IANA timezone {timezone!r}",
+                "type": "value_error",
+            }
+        )
+    if profile.get("traits") is not None and not isinstance(profile["traits"], dict):
+        errors.append(
+            {"loc": [*loc, "traits"], "message": "must be an object", "type": "type_error"}
+        )
+    if errors:
+        raise DefinitionError(errors)
+
+
 def _load_user(view: Reader, user_id: str, now: datetime) -> tuple[User, bool]:
     found = view.get_user(user_id)
     if found is not None:
@@ -103,6 +130,7 @@ def _finish(ctx: EngineContext) -> None:
 
 def process_event(view: Reader, event: EventInput, now: datetime, ids: IdFactory) -> Outcome:
     """Decide everything one event does; nothing is written (apply ``outcome.changes``)."""
+    check_profile(event.user_profile, ["body", "user"])
     user, created = _load_user(view, event.user_id, now)
     apply_profile(user, event.user_profile)
     user.updated_at = now
@@ -220,6 +248,7 @@ def upsert_user(
     A PUT replaces the traits it is given (the event block merges them instead); a new
     user emits ``user.created``.
     """
+    check_profile(profile, ["body"])
     user, created = _load_user(view, user_id, now)
     apply_profile(user, profile, replace_traits=True)
     user.updated_at = now

@@ -112,7 +112,10 @@ def fire(ctx: EngineContext, rule: JSON) -> None:
             user_id=ctx.user.id,
             rule_id=rule["id"],
             count=(usage.count if usage else 0) + 1,
-            last_fired_at=_occurred_at(ctx),
+            # Never moves back: a late event must not reopen a cooldown window.
+            last_fired_at=max(usage.last_fired_at, _occurred_at(ctx))
+            if usage
+            else _occurred_at(ctx),
         )
     )
     ctx.effects.rules_triggered.append(rule["id"])

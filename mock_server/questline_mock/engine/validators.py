@@ -14,7 +14,7 @@ The badges, quests, streaks and leaderboards validators (another module's) reuse
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..domain import JSON
 from ..storage.base import Reader
@@ -59,7 +59,8 @@ class Problems:
         self.errors.extend(error.errors)
 
 
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int]:
+    """An int that is not a bool (JSON true is not 1 here)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 

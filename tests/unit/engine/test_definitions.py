@@ -314,11 +314,17 @@ def test_references_name_everything_that_uses_a_definition(harness: Harness) -> 
             ]
         }
     )
+    harness.define(
+        "leaderboards",
+        "richest",
+        {"name": "Richest", "metric": {"type": "currency", "currency": "coins"}},
+    )
     with harness.storage.read(PROJECT) as view:
         assert references(view, "currencies", "coins") == [
             "rule:big-spender",
             "rule:rich",
             "badge:saver",
+            "leaderboard:richest",
             "levels",
         ]
         assert references(view, "badges", "vip") == ["rule:rich"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from conftest import PROJECT, T0, Harness, counting_ids, make_storage
-from questline_mock.engine import EventInput, process_event, run_step, upsert_user
+from questline_mock.engine import DefinitionError, EventInput, process_event, run_step, upsert_user
 
 SECTIONS = [
     "xp",
@@ -184,3 +185,21 @@ def test_upsert_user_creates_then_replaces_traits(harness: Harness) -> None:
         changes.apply(uow)
     assert not created and body["traits"] == {"b": 2} and body["email"] == "a@example.com"
     assert changes.domain_events == []
+
+
+@pytest.mark.parametrize(
+    ("profile", "loc"),
+    [
+        ({"timezone": "Mars/Olympus"}, ["body", "user", "timezone"]),
+        ({"traits": ["a"]}, ["body", "user", "traits"]),
+        ({"email": 5}, ["body", "user", "email"]),
+    ],
+)
+def test_a_bad_profile_block_names_the_field(
+    harness: Harness, profile: dict[str, object], loc: list[object]
+) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        harness.send("u1", "login", user=profile)
+    assert [e["loc"] for e in caught.value.errors] == [loc]
+    with harness.storage.read(PROJECT) as view:
+        assert view.get_user("u1") is None
