@@ -13,21 +13,10 @@ from questline import AsyncQuestline, Backoff, Questline
 # Lets test modules `import sdk_payloads` (pytest's import mode does not add test dirs).
 sys.path.insert(0, str(Path(__file__).parent))
 
+from sdk_payloads import SleepRecorder
+
 BASE_URL = "http://questline.test"
 API_KEY = "sk_test_unit"
-
-
-class SleepRecorder:
-    """Stands in for time.sleep / asyncio.sleep and remembers each wait."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-
-    async def asleep(self, seconds: float) -> None:
-        self.delays.append(seconds)
 
 
 @pytest.fixture

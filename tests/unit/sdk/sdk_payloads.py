@@ -1,4 +1,4 @@
-"""Valid response bodies (per openapi.yaml) for the SDK's unit tests."""
+"""Valid response bodies (per openapi.yaml) and a sleep recorder for the SDK's unit tests."""
 
 from __future__ import annotations
 
@@ -62,6 +62,21 @@ def user_list(ids: list[str], next_cursor: str | None = None) -> dict[str, Any]:
     }
 
 
+def user_badge(badge_id: str) -> dict[str, Any]:
+    return {
+        "badge_id": badge_id,
+        "name": "First",
+        "description": None,
+        "image_url": None,
+        "awarded": True,
+        "award_count": 1,
+        "tier": None,
+        "progress": 1,
+        "target": 1,
+        "awarded_at": NOW,
+    }
+
+
 def problem(status: int, code: str, detail: str = "it went wrong") -> dict[str, Any]:
     return {
         "type": "about:blank",
@@ -102,3 +117,16 @@ def batch_result(
         "replayed": 0,
         "failed": len(failed),
     }
+
+
+class SleepRecorder:
+    """Stands in for time.sleep / asyncio.sleep and remembers each wait."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+
+    async def asleep(self, seconds: float) -> None:
+        self.delays.append(seconds)

@@ -8,7 +8,6 @@ import httpx
 import pytest
 import respx
 import sdk_payloads as p
-from conftest import SleepRecorder
 from questline import (
     APIConnectionError,
     APITimeoutError,
@@ -21,6 +20,7 @@ from questline import (
     RateLimitError,
 )
 from questline._retry import parse_retry_after, should_retry_status
+from sdk_payloads import SleepRecorder
 
 
 def error(status: int, code: str = "internal_error", **headers: str) -> httpx.Response:

@@ -83,20 +83,7 @@ def test_datetime_values_are_sent_as_rfc3339(client: Questline, api: respx.MockR
 def test_sole_required_field_may_be_passed_positionally(
     client: Questline, api: respx.MockRouter
 ) -> None:
-    route = api.post("/v1/users/u1/badges").respond(
-        200,
-        json={
-            "badge_id": "first",
-            "name": "First",
-            "tier": None,
-            "progress": 1,
-            "target": 1,
-            "awarded": True,
-            "awarded_at": p.NOW,
-            "award_count": 1,
-            "tiers_awarded": [],
-        },
-    )
+    route = api.post("/v1/users/u1/badges").respond(200, json=p.user_badge("first"))
     client.users.badges.award("u1", "first")
     assert body_of(route) == {"badge_id": "first"}
 

@@ -51,6 +51,8 @@ class QuestlineModel(BaseModel):
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,
+        # Error locations use the wire (snake_case) names, whatever spelling came in.
+        loc_by_alias=False,
         extra="allow",
     )
 

@@ -80,7 +80,10 @@ class Problem(QuestlineModel):
     """
     Explanation specific to this occurrence.
     """
-    code: ProblemCode
+    code: ProblemCode | str
+    """
+    Stable machine-readable code (`ProblemCode`). New codes may be added; treat an unknown one by its HTTP status.
+    """
     errors: list[ProblemError] | None = None
     """
     Invalid fields (validation errors); empty otherwise.
@@ -533,6 +536,18 @@ class UserBadge(QuestlineModel):
     badge_id: Annotated[str, Field(examples=["ten_lessons"], pattern="^[a-z0-9][a-z0-9_-]{0,63}$")]
     """
     Badge id.
+    """
+    name: str
+    """
+    The badge's display name.
+    """
+    description: str | None
+    """
+    The badge's description.
+    """
+    image_url: AnyUrl | None
+    """
+    The badge's image.
     """
     awarded: bool
     """
@@ -1410,6 +1425,10 @@ class UserXpEarnedData(QuestlineModel):
     """
     Level after it.
     """
+    source: Annotated[str, Field(examples=["rule:lesson-reward"])]
+    """
+    What granted it: `rule:<id>`, `badge:<id>`, `level:<n>`, `quest:<id>` or `streak:<id>:<count>`.
+    """
     event_id: str | None
     """
     The `evt_…` id of the event that caused this; null when none did (API call, clock sweep).
@@ -1842,7 +1861,7 @@ class WebhookEndpointCreate(QuestlineModel):
     )
     url: Annotated[AnyUrl, Field(examples=["https://example.com/webhooks/questline"])]
     """
-    Where to POST messages.
+    Where to POST messages (http or https).
     """
     event_types: Annotated[list[WebhookEventType] | None, Field(min_length=1)] = ["*"]
     """
@@ -2246,7 +2265,7 @@ class WebhookEndpointConfigEntry(QuestlineModel):
     """
     url: Annotated[AnyUrl, Field(examples=["https://example.com/webhooks/questline"])]
     """
-    Where to POST messages.
+    Where to POST messages (http or https).
     """
     event_types: Annotated[list[WebhookEventType] | None, Field(min_length=1)] = ["*"]
     """
