@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ..domain import JSON
 from .base import InvalidCursor
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -97,3 +98,12 @@ def numeric_value(value: Any) -> float:
 
 def exact_sum(values: Iterable[float]) -> float:
     return math.fsum(values)
+
+
+def rule_trigger(kind: str, document: JSON) -> str | None:
+    """The key of the rules-by-trigger index: a rule's ``trigger.event_type``, else None."""
+    if kind != "rules":
+        return None
+    trigger = document.get("trigger")
+    event_type = trigger.get("event_type") if isinstance(trigger, dict) else None
+    return event_type if isinstance(event_type, str) else None

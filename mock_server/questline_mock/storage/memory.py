@@ -40,9 +40,9 @@ from ..domain import (
     User,
     WebhookEndpoint,
 )
-from ._common import to_us
+from ._common import rule_trigger, to_us
 from .base import DuplicateEventId, ProjectNotFound, Reader, Storage, StorageError, UnitOfWork
-from .memory_reader import MemoryReader, rule_trigger
+from .memory_reader import MemoryReader
 from .memory_state import (
     Board,
     DefinitionRow,

@@ -92,14 +92,6 @@ def _board_entry(lb: str, period: str, key: tuple[float, int, str]) -> Leaderboa
     return LeaderboardEntry(lb, period, key[2], -key[0], from_us(key[1]))
 
 
-def rule_trigger(kind: str, document: JSON) -> str | None:
-    if kind != "rules":
-        return None
-    trigger = document.get("trigger")
-    event_type = trigger.get("event_type") if isinstance(trigger, dict) else None
-    return event_type if isinstance(event_type, str) else None
-
-
 def _due_before(index: Any, moment: datetime, limit: int) -> list[Any]:
     """Keys ``(us, …)`` of a sorted index with ``us <= moment``, soonest first."""
     end = index.bisect_left((to_us(moment) + 1,))

@@ -9,6 +9,7 @@ import pytest
 from questline_mock.domain import Project
 from questline_mock.storage.base import Storage
 from questline_mock.storage.memory import MemoryStorage
+from questline_mock.storage.sqlite import SQLiteStorage
 
 from tests.unit.storage.storage_records import PROJECT, T0
 
@@ -18,8 +19,7 @@ BACKENDS = ["memory", "sqlite"]
 def open_backend(name: str, directory: Path) -> Storage:
     if name == "memory":
         return MemoryStorage()
-    sqlite = pytest.importorskip("questline_mock.storage.sqlite")
-    return sqlite.SQLiteStorage(directory / "questline.db")  # type: ignore[no-any-return]
+    return SQLiteStorage(directory / "questline.db")
 
 
 @pytest.fixture(params=BACKENDS)
