@@ -10,11 +10,12 @@ import secrets
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from .backend import Backend
+from .backend import Backend, config_io
 from .config import ServerConfig
 from .http import errors, idempotency
 from .http.blueprints import BLUEPRINTS
 from .http.problems import ApiProblem, problem_response
+from .sandbox import faults
 
 log = logging.getLogger("questline_mock")
 
@@ -33,6 +34,9 @@ def create_app(config: ServerConfig | None = None, *, backend: Backend | None = 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     errors.register(app)
+    fault_registry = faults.install(app)
+    if config.seed_path:
+        config_io.seed(state, config.seed_path)
 
     @app.before_request
     def _start() -> Response | None:
@@ -40,6 +44,7 @@ def create_app(config: ServerConfig | None = None, *, backend: Backend | None = 
         if request.endpoint in OPEN_ENDPOINTS:
             return None
         _authenticate(state)
+        faults.intercept(fault_registry, g.scope.project.id)
         if request.method == "POST":
             return idempotency.begin(g.scope, request, in_flight)
         return None
