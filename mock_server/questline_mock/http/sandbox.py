@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 from questline import types as t
 
 from ..backend import sandbox
+from ..backend.config_io import export_config, import_config
+from ..sandbox import faults
+from . import pagination
 from .context import backend, json_response, scope
-from .parsing import parse_body, query_bool
+from .parsing import json_body, parse_body, query_bool, wire
 
 bp = Blueprint("sandbox", __name__)
 
@@ -20,6 +23,7 @@ def projects_create() -> Response:
 
 @bp.post("/v1/sandbox/reset")
 def reset() -> Response:
+    faults.registry_of(current_app).clear(scope().project.id)
     return json_response(sandbox.reset(scope(), query_bool("keep_config")))
 
 
@@ -38,3 +42,36 @@ def clock_set() -> Response:
 def clock_advance() -> Response:
     body = parse_body(t.SandboxClockAdvance)
     return json_response(sandbox.advance_clock(scope(), body.seconds))
+
+
+@bp.post("/v1/sandbox/faults")
+def faults_create() -> Response:
+    body = wire(parse_body(t.SandboxFaultCreate))
+    now = scope().now()
+    fault_id = backend().ids.new("flt", now)
+    fault = faults.registry_of(current_app).add(scope().project.id, fault_id, body, now)
+    return json_response(fault.to_json(), status=201)
+
+
+@bp.get("/v1/sandbox/faults")
+def faults_list() -> Response:
+    limit, cursor = pagination.params("sandbox_faults")
+    active = faults.registry_of(current_app).list(scope().project.id)
+    page = faults.page(active, limit, cursor)
+    return json_response(pagination.body("sandbox_faults", page, faults.Fault.to_json))
+
+
+@bp.delete("/v1/sandbox/faults")
+def faults_clear() -> Response:
+    faults.registry_of(current_app).clear(scope().project.id)
+    return Response(status=204)
+
+
+@bp.get("/v1/sandbox/config")
+def config_export() -> Response:
+    return json_response(export_config(scope()))
+
+
+@bp.put("/v1/sandbox/config")
+def config_import() -> Response:
+    return json_response(import_config(scope(), json_body()))
