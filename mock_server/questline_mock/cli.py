@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", metavar="PATH", help="SQLite file for durable state (default: in memory)"
     )
     serve.add_argument(
-        "--seed", metavar="FILE", help="a sandbox config document (JSON) to load at start"
+        "--seed", metavar="FILE", help="a sandbox config document (JSON or YAML) to load at start"
     )
     serve.add_argument(
         "--api-key",
@@ -54,9 +54,14 @@ def serve(args: argparse.Namespace) -> int:
     from waitress import create_server
 
     from .app import create_app
+    from .backend.config_io import SeedError
 
     config = ServerConfig(db_path=args.db, api_key=args.api_key, seed_path=args.seed)
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except SeedError as exc:
+        print(f"questline-mock: {exc}", file=sys.stderr)
+        return 2
     server = create_server(
         app, host=args.host, port=args.port, threads=args.threads, ident="questline-mock"
     )
