@@ -382,7 +382,12 @@ class SQLiteReader(Reader):
         check_limit(limit)
         bounds = [b for b in (decode_cursor(cursor), after_seq) if b is not None]
         where, args = ["project_id = ?", "seq > ?"], [self._p, max(bounds, default=0)]
+        table = "messages"
         if user_id is not None:
+            # Without statistics the planner prefers walking the primary key in seq order
+            # and filtering, which reads every message of the project; a user's own index
+            # reads only theirs.
+            table = "messages INDEXED BY messages_by_user"
             where.append("user_id = ?")
             args.append(user_id)
         if types is not None:
@@ -391,7 +396,7 @@ class SQLiteReader(Reader):
             where.append(f"type IN ({', '.join('?' * len(types))})")
             args.extend(types)
         rows = self._q(
-            f"SELECT seq, {MESSAGE_COLUMNS} FROM messages WHERE {' AND '.join(where)} "
+            f"SELECT seq, {MESSAGE_COLUMNS} FROM {table} WHERE {' AND '.join(where)} "
             "ORDER BY seq LIMIT ?",
             (*args, limit + 1),
         ).fetchall()

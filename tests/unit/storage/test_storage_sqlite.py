@@ -1,0 +1,274 @@
+"""What only the SQLite backend promises: the file's settings, its schema versioning,
+durability across reopen and ``kill -9``, and queries that run on indexes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+from questline_mock.domain import Project
+from questline_mock.storage import sqlite_schema
+from questline_mock.storage.base import EventFilter, StorageError
+from questline_mock.storage.sqlite import SQLiteStorage
+
+from tests.unit.storage.storage_dump import snapshot
+from tests.unit.storage.storage_records import (
+    PROJECT,
+    T0,
+    at,
+    delivery,
+    endpoint,
+    event,
+    ledger,
+    message,
+    rule,
+    score,
+    streak,
+    user,
+)
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "questline.db"
+
+
+def open_store(path: Path) -> SQLiteStorage:
+    store = SQLiteStorage(path)
+    if store.get_project(PROJECT) is None:
+        store.create_project(Project(PROJECT, "sk_test_a", T0))
+    return store
+
+
+def migrations(path: Path) -> list[tuple[int, str, str]]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT * FROM schema_migrations ORDER BY version").fetchall()
+
+
+def test_the_file_is_in_wal_mode_with_durable_connection_settings(path: Path) -> None:
+    store = open_store(path)
+    with store._connection() as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+    store.close()
+
+
+def test_everything_is_there_after_close_and_reopen(path: Path) -> None:
+    store = open_store(path)
+    with store.unit_of_work(PROJECT) as uow:
+        uow.put_user(user("u1", traits={"a": 1}))
+        uow.put_definition("rules", "r1", rule("r1", "login"))
+        uow.insert_event(event(1, properties={"amount": 3}))
+        uow.insert_ledger(ledger(1))
+        uow.put_streak_state(streak())
+        uow.put_leaderboard_entry(score("u1", 5))
+        uow.put_webhook_endpoint(endpoint("whe_1"))
+        uow.insert_message(message(1))
+        uow.put_delivery(delivery())
+    with store.read(PROJECT) as reader:
+        before = snapshot(reader)
+    applied = migrations(path)
+    store.close()
+
+    again = open_store(path)
+    with again.read(PROJECT) as reader:
+        assert snapshot(reader) == before
+    with again.unit_of_work(PROJECT) as uow:  # the message stream carries on
+        assert uow.insert_message(message(2)).seq == 2
+    again.close()
+    assert migrations(path) == applied  # opened twice, migrated once
+    assert [version for version, _, _ in applied] == [m.version for m in sqlite_schema.MIGRATIONS]
+
+
+def test_a_new_migration_is_applied_once_to_an_existing_file(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_store(path).close()
+    extra = sqlite_schema.Migration(
+        len(sqlite_schema.MIGRATIONS) + 1,
+        "test index",
+        ["CREATE INDEX test_only ON users (project_id, email)"],  # fails if run twice
+    )
+    monkeypatch.setattr(sqlite_schema, "MIGRATIONS", [*sqlite_schema.MIGRATIONS, extra])
+    open_store(path).close()
+    open_store(path).close()
+    assert [v for v, _, _ in migrations(path)][-1] == extra.version
+    assert len(migrations(path)) == len(sqlite_schema.MIGRATIONS)
+
+
+def test_a_file_from_a_newer_server_is_refused(path: Path) -> None:
+    open_store(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO schema_migrations VALUES (999, 'future', 'x')")
+    with pytest.raises(StorageError, match="999"):
+        SQLiteStorage(path)
+
+
+def test_a_closed_store_refuses_work(path: Path) -> None:
+    store = open_store(path)
+    store.close()
+    with pytest.raises(StorageError), store.unit_of_work(PROJECT):
+        pass
+
+
+def test_threads_share_the_pool_and_each_sees_committed_work(path: Path) -> None:
+    store = open_store(path)
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for i in range(10):
+                with store.unit_of_work(PROJECT) as uow:
+                    uow.insert_event(event(f"{n}_{i}", user_id=f"t{n}"))
+                with store.read(PROJECT) as reader:
+                    assert reader.get_event(f"evt_{n}_{i}") is not None
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with store.read(PROJECT) as reader:
+        assert len(reader.list_events(EventFilter(), 100).items) == 100
+        assert reader.list_events(EventFilter(), 100).next_cursor is not None
+    assert len(store._idle) <= 8
+    store.close()
+
+
+def test_every_query_runs_on_an_index(path: Path) -> None:
+    """No reader query does a full table scan: each plan step SEARCHes or walks an index."""
+    store = open_store(path)
+    with store.unit_of_work(PROJECT) as uow:
+        uow.put_user(user())
+        uow.insert_event(event(1))
+    statements: list[str] = []
+    with store.read(PROJECT) as reader:
+        conn = reader._conn  # type: ignore[attr-defined]
+        conn.set_trace_callback(statements.append)
+        try:
+            reader.get_user("u1")
+            reader.list_users(5, "1")
+            reader.list_definitions("rules", 5)
+            reader.rules_for_event_type("login")
+            reader.get_event("evt_1")
+            reader.get_event_by_event_id("e1")
+            reader.list_events(EventFilter(), 5, "10")
+            reader.list_events(EventFilter(user_id="u1"), 5)
+            reader.list_events(EventFilter(type="login"), 5)
+            reader.list_events(EventFilter(user_id="u1", type="login", since=at(0)), 5)
+            reader.aggregate_events("u1", "login", at(0), at(9))
+            reader.aggregate_events("u1", "login", at(0), at(9), "amount")
+            reader.list_ledger("u1", 5)
+            reader.ledger_sum("u1", "coins")
+            reader.list_badge_states("u1")
+            reader.get_streak_state("u1", "s1")
+            reader.streaks_expiring_by(at(9), 5)
+            reader.rank_of("lb1", "all_time", "u1")
+            reader.rankings("lb1", "all_time", 0, 5)
+            reader.leaderboard_size("lb1", "all_time")
+            reader.get_idempotency("k1")
+            reader.list_webhook_endpoints(5)
+            reader.list_messages(5, user_id="u1")
+            reader.list_messages(5)
+            reader.list_deliveries(endpoint_id="whe_1")
+            reader.due_deliveries(at(9), 5)
+        finally:
+            conn.set_trace_callback(None)
+        plans = {}
+        for sql in statements:
+            if sql.startswith(("SELECT", "select")):
+                steps = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+                plans[sql] = steps
+    store.close()
+    full_scans = {
+        sql: steps
+        for sql, steps in plans.items()
+        for step in steps
+        if step.startswith("SCAN") and "INDEX" not in step
+    }
+    assert len(plans) >= 25
+    assert full_scans == {}
+    by_user = [
+        steps for sql, steps in plans.items() if "FROM messages" in sql and "user_id = " in sql
+    ]
+    assert by_user and all("messages_by_user" in " ".join(steps) for steps in by_user)
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys, threading
+    from datetime import datetime, timezone
+    from questline_mock.domain import EventRecord, User
+    from questline_mock.storage.sqlite import SQLiteStorage
+
+    store = SQLiteStorage(sys.argv[1])
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    out = threading.Lock()
+
+    def writer(t):
+        n = 0
+        while True:
+            n += 1
+            key = f"{t}-{n}"
+            with store.unit_of_work("proj_a") as uow:
+                uow.put_user(User(key, now, now))
+                uow.insert_event(EventRecord(
+                    "evt_" + key, key, key, "login", {"n": n}, now, now, "processed"))
+            with out:  # acknowledged only after the commit returned
+                sys.stdout.write(key + "\\n")
+                sys.stdout.flush()
+
+    for t in range(3):
+        threading.Thread(target=writer, args=(t,), daemon=True).start()
+    threading.Event().wait()
+    """
+)
+
+
+def test_every_acknowledged_unit_of_work_survives_kill_9(path: Path) -> None:
+    open_store(path).close()
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    acknowledged: list[str] = []
+    try:
+        assert child.stdout is not None
+        while len(acknowledged) < 150:
+            line = child.stdout.readline()
+            assert line, f"the writer died early (exit {child.poll()})"
+            acknowledged.append(line.strip())
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
+    assert child.returncode == -signal.SIGKILL
+
+    store = SQLiteStorage(path)
+    with store._connection() as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with store.read(PROJECT) as reader:
+        missing = [key for key in acknowledged if reader.get_user(key) is None]
+        assert missing == []
+        for key in acknowledged:
+            assert reader.get_event_by_event_id(key) is not None
+        # Whatever else made it in arrived whole: a user and its event, or neither.
+        users = {u.id for u in reader.list_users(100_000).items}
+        events = {e.user_id for e in reader.list_events(EventFilter(), 100_000).items}
+        assert users == events
+    store.close()
