@@ -81,13 +81,17 @@ class BaseClient:
 
     # -- configuration ------------------------------------------------------------------
 
-    def _copy_with(
+    def with_options(
         self,
         *,
-        timeout: Timeout | NotGiven,
-        max_retries: int | None,
-        default_headers: Mapping[str, str] | None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
     ) -> Self:
+        """A copy of this client with other defaults, sharing its connection pool.
+
+        ``client.with_options(max_retries=0).users.retrieve("u1")`` changes one call only.
+        """
         new = copy.copy(self)
         # Resources cache a reference to the client they were made for: drop them.
         new.__dict__ = {k: v for k, v in self.__dict__.items() if not isinstance(v, APIResource)}
@@ -233,18 +237,6 @@ class SyncAPIClient(BaseClient):
         )
         self._sleep: Callable[[float], None] = time.sleep
 
-    def with_options(
-        self,
-        *,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-    ) -> Self:
-        """A copy of this client with other defaults, sharing its connection pool."""
-        return self._copy_with(
-            timeout=timeout, max_retries=max_retries, default_headers=default_headers
-        )
-
     def send(self, opts: FinalRequestOptions, *, stream: bool = False) -> httpx.Response:
         """Send with retries; returns a 2xx response or raises the mapped error."""
         attempt = 0
@@ -329,18 +321,6 @@ class AsyncAPIClient(BaseClient):
             timeout=self.timeout, limits=const.DEFAULT_CONNECTION_LIMITS, follow_redirects=True
         )
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-
-    def with_options(
-        self,
-        *,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-    ) -> Self:
-        """A copy of this client with other defaults, sharing its connection pool."""
-        return self._copy_with(
-            timeout=timeout, max_retries=max_retries, default_headers=default_headers
-        )
 
     async def send(self, opts: FinalRequestOptions, *, stream: bool = False) -> httpx.Response:
         """Send with retries; returns a 2xx response or raises the mapped error."""
