@@ -169,3 +169,17 @@ def test_verification_needs_no_client_or_api_key(monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("QUESTLINE_API_KEY", raising=False)
     headers = signed_by_standardwebhooks(LEVEL_UP)
     assert webhooks.verify(LEVEL_UP, headers, SECRET, now=NOW).type == "user.level.up"
+
+
+def test_headers_objects_of_web_frameworks_are_accepted() -> None:
+    import httpx
+
+    headers = httpx.Headers(signed_by_standardwebhooks(LEVEL_UP))
+    assert webhooks.verify(LEVEL_UP, headers, SECRET, now=NOW).type == "user.level.up"
+    as_pairs = list(signed_by_standardwebhooks(LEVEL_UP).items())
+
+    class PairHeaders:
+        def items(self) -> list[tuple[str, str]]:
+            return as_pairs
+
+    assert webhooks.verify(LEVEL_UP, PairHeaders(), SECRET, now=NOW).type == "user.level.up"

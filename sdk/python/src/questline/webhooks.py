@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
 
 import pydantic
 
@@ -22,14 +23,27 @@ from ._exceptions import WebhookVerificationError
 from ._signing import generate_secret, signature_headers, signatures_match
 from .types import WebhookEvent
 
-__all__ = ["WebhookVerificationError", "generate_secret", "parse_event", "sign", "verify"]
+__all__ = [
+    "HeadersLike",
+    "WebhookVerificationError",
+    "generate_secret",
+    "parse_event",
+    "sign",
+    "verify",
+]
 
 DEFAULT_TOLERANCE = 300
 
 _EVENT_ADAPTER: pydantic.TypeAdapter[WebhookEvent] = pydantic.TypeAdapter(WebhookEvent)
 
 
-def _header(headers: Mapping[str, str], name: str) -> str:
+class HeadersLike(Protocol):
+    """Anything with ``items()`` of (name, value): a dict, ``httpx.Headers``, Flask's headers."""
+
+    def items(self) -> Iterable[tuple[str, str]]: ...
+
+
+def _header(headers: HeadersLike, name: str) -> str:
     for key, value in headers.items():
         if key.lower() == name:
             return value
@@ -38,7 +52,7 @@ def _header(headers: Mapping[str, str], name: str) -> str:
 
 def verify(
     payload: bytes | str,
-    headers: Mapping[str, str],
+    headers: HeadersLike | Mapping[str, str],
     secret: str | Sequence[str],
     *,
     tolerance: int = DEFAULT_TOLERANCE,
