@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..domain import JSON, Delivery, DomainEvent, OutboxMessage
+from ..domain import JSON, Delivery, DomainEvent, OutboxMessage, WebhookEndpoint
 from ..engine.context import IdFactory
 from ..engine.render import format_time
 from ..storage.base import UnitOfWork
+from .attempts import fail_pending
 
 
 def endpoint_wants(event_types: list[str], message_type: str) -> bool:
@@ -52,3 +53,33 @@ def envelope(message: OutboxMessage, project_id: str) -> JSON:
         "project_id": project_id,
         "data": message.data,
     }
+
+
+def queue_to_endpoint(
+    uow: UnitOfWork,
+    endpoint: WebhookEndpoint,
+    type: str,
+    data: JSON,
+    now: datetime,
+    ids: IdFactory,
+) -> tuple[OutboxMessage, Delivery]:
+    """A message owed to one endpoint only, whatever it subscribes to (``webhook.test``)."""
+    message = uow.insert_message(OutboxMessage(ids.new("msg", now), type, now, data))
+    delivery = Delivery(message.id, endpoint.id, "pending", next_attempt_at=now)
+    uow.put_delivery(delivery)
+    return message, delivery
+
+
+def disable_endpoint(
+    uow: UnitOfWork, endpoint: WebhookEndpoint, reason: str | None, now: datetime
+) -> None:
+    """Stop sending to ``endpoint``: what it was still owed is marked failed (a manual
+    retry re-queues it), and only messages queued after it is re-enabled reach it."""
+    endpoint.enabled = False
+    endpoint.disabled_reason = reason
+    endpoint.updated_at = now
+    uow.put_webhook_endpoint(endpoint)
+    for delivery in uow.list_deliveries(endpoint_id=endpoint.id):
+        if delivery.status == "pending":
+            fail_pending(delivery)
+            uow.put_delivery(delivery)
