@@ -37,6 +37,8 @@ def create_app(config: ServerConfig | None = None, *, backend: Backend | None = 
     fault_registry = faults.install(app)
     if config.seed_path:
         config_io.seed(state, config.seed_path)
+    if config.background_workers:
+        state.deliverer.start_worker()  # stopped by Backend.close()
 
     @app.before_request
     def _start() -> Response | None:

@@ -15,6 +15,7 @@ from ..engine.context import Changes, IdFactory
 from ..ids import IdMaker
 from ..sandbox.clock import ProjectClock, WallClock
 from ..storage.base import Reader, Storage, UnitOfWork
+from ..webhooks.delivery import Deliverer
 from ..webhooks.outbox import enqueue
 
 _LOCK_STRIPES = 256
@@ -44,6 +45,11 @@ class Backend:
         # the lock table stays small whatever the number of users.
         self._user_locks = [threading.Lock() for _ in range(_LOCK_STRIPES)]
         self._outbox_signal = threading.Condition()
+        self._outbox_version = 0
+        # Set by close(): the delivery worker and open streams end when they see it.
+        self.closed = threading.Event()
+        # Sends webhooks; the app starts its background worker (config.background_workers).
+        self.deliverer = Deliverer(self)
         self._ensure_default_project()
 
     # -- projects -----------------------------------------------------------------------
@@ -91,13 +97,22 @@ class Backend:
     def outbox_changed(self) -> None:
         """New messages were queued: wake the delivery worker and stream readers."""
         with self._outbox_signal:
+            self._outbox_version += 1
             self._outbox_signal.notify_all()
 
-    def wait_for_outbox(self, timeout: float) -> None:
+    def wait_for_outbox(self, timeout: float, seen: int | None = None) -> int:
+        """Wait up to ``timeout`` for messages queued after version ``seen`` (returned by an
+        earlier call); returns the current version. Passing ``seen`` closes the gap between
+        a reader's last look and its wait, so no notification is missed."""
         with self._outbox_signal:
-            self._outbox_signal.wait(timeout)
+            if (seen is None or seen == self._outbox_version) and not self.closed.is_set():
+                self._outbox_signal.wait(timeout)
+            return self._outbox_version
 
     def close(self) -> None:
+        self.closed.set()
+        self.outbox_changed()  # wake waiters so they see ``closed``
+        self.deliverer.close()
         self.storage.close()
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from ..domain import JSON
 from ..engine.render import format_time
 from ..engine.streaks import sweep_streaks
+from ..webhooks.delivery import deliver_due
 from .core import ProjectScope, commit
 
 SWEEP_BATCH = 1000
@@ -30,8 +31,8 @@ def advance_clock(scope: ProjectScope, seconds: float) -> JSON:
 
 
 def sweep(scope: ProjectScope) -> JSON:
-    """Run everything that is due at the project's ``now``: streak endings (and, once the
-    webhook worker exists, due delivery retries). Batched, so one transaction stays small."""
+    """Run everything that is due at the project's ``now``: streak endings, then due webhook
+    deliveries (including what the endings queued). Batched, so one transaction stays small."""
     now = scope.now()
     ended = 0
     while True:
@@ -41,7 +42,12 @@ def sweep(scope: ProjectScope) -> JSON:
         ended += len(result.ended)
         if not result.has_more:
             break
-    return {"streaks_ended": ended, "webhooks_attempted": 0, "leaderboard_periods_closed": 0}
+    attempted = deliver_due(scope)
+    return {
+        "streaks_ended": ended,
+        "webhooks_attempted": attempted,
+        "leaderboard_periods_closed": 0,
+    }
 
 
 def reset(scope: ProjectScope, keep_config: bool) -> JSON:

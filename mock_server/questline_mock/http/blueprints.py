@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import definitions, events, health, leaderboards, sandbox, users
+from . import definitions, events, health, leaderboards, sandbox, stream, users, webhook_endpoints
 
 # Importing ``leaderboards`` adds its ranking routes to the leaderboards blueprint.
 assert leaderboards
@@ -20,5 +20,7 @@ BLUEPRINTS: list[Blueprint] = [
     definitions.streaks,
     definitions.leaderboards,
     definitions.rules,
+    webhook_endpoints.bp,
+    stream.bp,
     sandbox.bp,
 ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app
 from questline import types as t
 
-from ..backend import sandbox
+from ..backend import sandbox, webhooks
 from ..backend.config_io import export_config, import_config
 from ..sandbox import faults
 from . import pagination
 from .context import backend, json_response, scope
 from .parsing import json_body, parse_body, query_bool, wire
+from .webhook_endpoints import problem_for
 
 bp = Blueprint("sandbox", __name__)
 
@@ -42,6 +43,16 @@ def clock_set() -> Response:
 def clock_advance() -> Response:
     body = parse_body(t.SandboxClockAdvance)
     return json_response(sandbox.advance_clock(scope(), body.seconds))
+
+
+@bp.get("/v1/sandbox/webhooks")
+def webhooks_list() -> Response:
+    limit, cursor = pagination.params("sandbox_webhooks")
+    try:
+        page = webhooks.sandbox_messages_page(scope(), limit, cursor)
+    except webhooks.WebhookError as exc:
+        raise problem_for(exc) from None
+    return json_response(pagination.body("sandbox_webhooks", page, dict))
 
 
 @bp.post("/v1/sandbox/faults")
