@@ -44,10 +44,8 @@ class ServerProcess:
         httpx.get(self.base_url + "/v1/health", timeout=timeout).raise_for_status()
         return self
 
-    def client(self, **kwargs: object) -> httpx.Client:
-        return httpx.Client(
-            base_url=self.base_url, headers={"Authorization": f"Bearer {self.api_key}"}, timeout=30.0, **kwargs  # type: ignore[arg-type]
-        )
+    def client(self, timeout: float = 30.0) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {self.api_key}"}, timeout=timeout)
 
     def kill(self) -> None:
         assert self.process is not None

@@ -87,11 +87,7 @@ def list_page(
 ) -> Page[JSON]:
     with scope.read() as view:
         page = view.list_events(filter, limit, cursor)
-    return Page([_listed(e) for e in page.items], page.next_cursor)
-
-
-def _listed(record: Any) -> JSON:
-    return {**event_json(record), "properties": record.properties}
+    return Page([event_json(e) for e in page.items], page.next_cursor)
 
 
 def _error(loc: list[str | int], message: str) -> JSON:

@@ -174,13 +174,14 @@ def _trigger(trigger: Any, problems: Problems) -> JSON:
     return {"event_type": event_type}
 
 
-def _limits(limits: Any, problems: Problems) -> JSON:
+def _limits(limits: Any, problems: Problems) -> JSON | None:
+    """Canonical limits hold only the limits set; no limits at all is ``null``."""
     loc: list[str | int] = ["body", "limits"]
     if limits is None:
-        limits = {}
+        return None
     if not isinstance(limits, dict):
         problems.add(loc, "must be an object", "type_error")
-        return {"max_per_user": None, "cooldown_seconds": None}
+        return None
     check_unknown_keys(limits, {"max_per_user", "cooldown_seconds"}, loc, problems)
     max_per_user = limits.get("max_per_user")
     if max_per_user is not None and (not is_int(max_per_user) or max_per_user < 1):
@@ -188,7 +189,8 @@ def _limits(limits: Any, problems: Problems) -> JSON:
     cooldown = limits.get("cooldown_seconds")
     if cooldown is not None and (not is_int(cooldown) or cooldown < 0):
         problems.add([*loc, "cooldown_seconds"], "must be an integer >= 0")
-    return {"max_per_user": max_per_user, "cooldown_seconds": cooldown}
+    canonical = {"max_per_user": max_per_user, "cooldown_seconds": cooldown}
+    return {k: v for k, v in canonical.items() if v is not None} or None
 
 
 def _time(doc: JSON, key: str, problems: Problems) -> str | None:

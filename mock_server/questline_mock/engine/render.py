@@ -62,12 +62,13 @@ def user_json(user: User) -> JSON:
 
 
 def event_json(event: EventRecord) -> JSON:
-    """The ``event`` section of the events response (no properties: the caller sent them)."""
+    """An event as the spec's ``Event`` shows it (the events response, listings)."""
     return {
         "id": event.id,
         "event_id": event.event_id,
         "user_id": event.user_id,
         "type": event.type,
+        "properties": copy.deepcopy(event.properties),
         "occurred_at": format_time(event.occurred_at),
         "received_at": format_time(event.received_at),
         "status": event.status,
@@ -78,7 +79,6 @@ def event_detail_json(event: EventRecord) -> JSON:
     """``GET /v1/events/{id}``: the event with what the engine did and why (the trace)."""
     return {
         **event_json(event),
-        "properties": copy.deepcopy(event.properties),
         "rules_triggered": list(event.rules_triggered),
         "actions_executed": copy.deepcopy(event.actions_executed),
         "effects": copy.deepcopy(event.result.get("effects")),

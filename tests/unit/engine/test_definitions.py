@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import PROJECT, Harness
+from engine_harness import PROJECT, Harness
 from questline_mock.engine import DefinitionError, canonicalize_definition, references
 from questline_mock.engine.definitions import validate_actions, validate_condition
 
@@ -31,7 +31,7 @@ def test_rule_defaults_are_filled_in(harness: Harness) -> None:
         "trigger": {"event_type": "lesson_completed"},
         "conditions": None,
         "actions": XP,
-        "limits": {"max_per_user": None, "cooldown_seconds": None},
+        "limits": None,
         "active_from": None,
         "active_until": None,
     }

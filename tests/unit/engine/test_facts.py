@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from conftest import T0, Harness
+from engine_harness import T0, Harness
 from questline_mock.engine.facts import dig
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from conftest import PROJECT, Harness, make_storage
+from engine_harness import PROJECT, Harness, make_storage
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from questline_mock.engine import InsufficientBalance, NotFound, level_for_xp

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PROJECT, Harness
+from engine_harness import PROJECT, Harness
 from questline_mock.engine import (
     DefinitionError,
     EngineContext,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Harness
+from engine_harness import Harness
 from questline_mock.engine import DefinitionError, default_levels, level_for_xp
 from questline_mock.engine.levels import default_min_xp
 

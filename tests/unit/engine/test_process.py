@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import PROJECT, T0, Harness, counting_ids, make_storage
+from engine_harness import PROJECT, T0, Harness, counting_ids, make_storage
 from questline_mock.engine import DefinitionError, EventInput, process_event, run_step, upsert_user
 
 SECTIONS = [
@@ -28,6 +28,7 @@ def test_an_event_with_no_rules_has_every_section(harness: Harness) -> None:
         "event_id": "login_1",
         "user_id": "u1",
         "type": "login",
+        "properties": {},
         "occurred_at": "2026-03-02T12:00:00Z",
         "received_at": "2026-03-02T12:00:00Z",
         "status": "processed",

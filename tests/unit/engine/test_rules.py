@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import T0, Harness
+from engine_harness import T0, Harness
 
 XP = [{"type": "grant_xp", "amount": 10}]
 
