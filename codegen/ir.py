@@ -70,6 +70,9 @@ class Parameter:
     required: bool
     description: str = ""
     explode: bool = True
+    # Schema keywords a client can check before sending: minimum, maximum, minLength,
+    # maxLength, pattern (sorted by keyword).
+    constraints: tuple[tuple[str, int | float | str], ...] = ()
 
 
 @dataclass(frozen=True)

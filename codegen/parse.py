@@ -33,6 +33,7 @@ __all__ = ["DEFAULT_STREAM_ITEM", "SpecError", "load_api", "parse_api"]
 
 DEFAULT_STREAM_ITEM = "WebhookEvent"
 _HTTP_METHODS = ("get", "put", "post", "patch", "delete")
+_CONSTRAINTS = ("minimum", "maximum", "minLength", "maxLength", "pattern")
 _FORMATS = {"date-time": "datetime", "date": "date", "uri": "uri"}
 
 JSON = dict[str, Any]
@@ -163,6 +164,7 @@ class _Parser:
             required=bool(param.get("required", param["in"] == "path")),
             description=_text(param.get("description", "")),
             explode=bool(param.get("explode", param.get("style", "form") == "form")),
+            constraints=tuple(sorted((k, schema[k]) for k in _CONSTRAINTS if k in schema)),
         )
 
     def operation(self, path: str, method: str, op: JSON, shared: list[JSON]) -> Operation:

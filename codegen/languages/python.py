@@ -117,6 +117,16 @@ class _Module:
                 pairs = ", ".join(f"{k!r}: {v}" for k, v in defaults.items())
                 endpoint_args.append(f"defaults={{{pairs}}}")
                 self.extra_imports.update(f"from .._ids import {v}" for v in defaults.values())
+        rules = [
+            f"{p.name!r}: ParamRule({', '.join(f'{snake(k)}={v!r}' for k, v in p.constraints)})"
+            for p in (*op.path_params, *op.query_params)
+            if p.constraints
+        ]
+        if rules:
+            endpoint_args.append(f"rules={{{', '.join(rules)}}}")
+        csv = sorted(p.name for p in op.query_params if p.type.kind == "array" and not p.explode)
+        if csv:
+            endpoint_args.append(f"csv_params=frozenset({csv!r})")
         options = []
         if op.http_method == "POST":
             options.append("idempotency_key: str | None = None")

@@ -127,3 +127,10 @@ def test_the_real_spec_covers_the_design() -> None:
     ]:
         assert expected in names
     assert len(api.webhooks) == 16
+
+
+def test_parameter_constraints_are_kept(sample: Api) -> None:
+    limit = op(sample, "users", "list").query_params[0]
+    assert limit.constraints == (("maximum", 100), ("minimum", 1))
+    user_id = op(sample, "users", "retrieve").path_params[0]
+    assert user_id.constraints == (("pattern", "^[A-Za-z0-9_.:@-]{1,128}$"),)

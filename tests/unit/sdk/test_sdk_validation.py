@@ -49,6 +49,19 @@ def test_empty_path_parameter(client: Questline, nothing_sent: respx.MockRouter)
     assert nothing_sent.calls.call_count == 0
 
 
+def test_parameters_are_checked_against_the_spec(
+    client: Questline, nothing_sent: respx.MockRouter
+) -> None:
+    with pytest.raises(ValidationError) as info:
+        client.users.list(limit=1000)
+    assert info.value.errors == [
+        {"loc": ["limit"], "message": "must be <= 100", "type": "parameter"}
+    ]
+    with pytest.raises(ValidationError, match="user_id"):
+        client.users.retrieve("no spaces/or slashes")
+    assert nothing_sent.calls.call_count == 0
+
+
 def test_body_of_the_wrong_shape(client: Questline, nothing_sent: respx.MockRouter) -> None:
     with pytest.raises(ValidationError):
         client.events.send(42)  # type: ignore[arg-type]

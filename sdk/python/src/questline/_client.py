@@ -8,7 +8,7 @@ from functools import cached_property
 from pydantic import TypeAdapter
 
 from ._base_client import AsyncAPIClient, SyncAPIClient
-from ._request import Endpoint, RequestOptions, build_request_options
+from ._request import Endpoint, ParamRule, RequestOptions, build_request_options
 from ._streaming import AsyncStream, Stream
 from ._types import NOT_GIVEN, Headers, NotGiven, Query, Timeout
 from .resources import (
@@ -41,7 +41,9 @@ from .types import WebhookEvent
 
 __all__ = ["AsyncQuestline", "Questline"]
 
-_STREAM_STREAM = Endpoint("GET", "/v1/stream")
+_STREAM_STREAM = Endpoint(
+    "GET", "/v1/stream", rules={"user_id": ParamRule(pattern="^[A-Za-z0-9_.:@-]{1,128}$")}
+)
 _WEBHOOK_EVENT_ADAPTER: TypeAdapter[WebhookEvent] = TypeAdapter(WebhookEvent)
 
 

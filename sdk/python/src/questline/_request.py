@@ -8,6 +8,7 @@ idempotency key for every try of the call.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -23,9 +24,42 @@ from ._ids import new_idempotency_key
 from ._models import QuestlineModel
 from ._types import NOT_GIVEN, Headers, NotGiven, Query, Timeout
 
-__all__ = ["Endpoint", "FinalRequestOptions", "RequestOptions", "build_request_options"]
+__all__ = [
+    "Endpoint",
+    "FinalRequestOptions",
+    "ParamRule",
+    "RequestOptions",
+    "build_request_options",
+]
 
 Body = object  # a model, a mapping, the positional field's value, or None
+
+
+@dataclass(frozen=True)
+class ParamRule:
+    """Constraints from the spec on a path or query parameter, checked before sending."""
+
+    minimum: float | None = None
+    maximum: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+
+    def problem(self, value: object) -> str | None:
+        """Why ``value`` breaks the rule, or ``None`` when it is fine."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if self.minimum is not None and value < self.minimum:
+                return f"must be >= {self.minimum:g}"
+            if self.maximum is not None and value > self.maximum:
+                return f"must be <= {self.maximum:g}"
+        elif isinstance(value, str):
+            if self.min_length is not None and len(value) < self.min_length:
+                return f"must be at least {self.min_length} characters"
+            if self.max_length is not None and len(value) > self.max_length:
+                return f"must be at most {self.max_length} characters"
+            if self.pattern is not None and re.search(self.pattern, value) is None:
+                return f"must match {self.pattern}"
+        return None
 
 
 @dataclass(frozen=True)
@@ -42,6 +76,8 @@ class Endpoint:
     defaults: Mapping[str, Callable[[], object]] = field(default_factory=dict)
     # Array query parameters sent comma-separated rather than repeated.
     csv_params: frozenset[str] = frozenset()
+    # Path and query parameter constraints from the spec.
+    rules: Mapping[str, ParamRule] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -83,6 +119,7 @@ def build_request_options(
 ) -> FinalRequestOptions:
     """Describe one call; raises :class:`ValidationError` on bad input, before any I/O."""
     options = options or RequestOptions()
+    check_params(endpoint, {**(path_params or {}), **(query or {})})
     final_headers = {k: _query_scalar(v) for k, v in encode_headers(headers or {})}
     if endpoint.method == "POST":
         final_headers[IDEMPOTENCY_KEY_HEADER] = options.idempotency_key or new_idempotency_key()
@@ -104,6 +141,23 @@ def build_request_options(
         headers=final_headers,
         timeout=options.timeout,
     )
+
+
+def check_params(endpoint: Endpoint, values: Mapping[str, object]) -> None:
+    """Raise :class:`ValidationError` for parameters that break the spec's constraints."""
+    broken: list[tuple[str, str]] = []
+    for name, rule in endpoint.rules.items():
+        value = values.get(name)
+        if value is None or isinstance(value, NotGiven):
+            continue
+        problem = rule.problem(value)
+        if problem is not None:
+            broken.append((name, problem))
+    if broken:
+        raise ValidationError(
+            "invalid parameters: " + "; ".join(f"{name}: {problem}" for name, problem in broken),
+            errors=[{"loc": [n], "message": m, "type": "parameter"} for n, m in broken],
+        )
 
 
 def encode_headers(headers: Mapping[str, object]) -> list[tuple[str, object]]:

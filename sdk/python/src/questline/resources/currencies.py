@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cached_property
 
-from .._request import Endpoint, RequestOptions, build_request_options
+from .._request import Endpoint, ParamRule, RequestOptions, build_request_options
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._response import async_to_raw_response_wrapper, to_raw_response_wrapper
 from .._types import NOT_GIVEN, Headers, NotGiven, Query, Timeout
@@ -18,10 +18,27 @@ __all__ = [
     "Currencies",
 ]
 
-_CURRENCIES_LIST = Endpoint("GET", "/v1/currencies")
-_CURRENCIES_RETRIEVE = Endpoint("GET", "/v1/currencies/{currency_id}")
-_CURRENCIES_UPSERT = Endpoint("PUT", "/v1/currencies/{currency_id}", body_model=CurrencyUpsert)
-_CURRENCIES_DELETE = Endpoint("DELETE", "/v1/currencies/{currency_id}")
+_CURRENCIES_LIST = Endpoint(
+    "GET",
+    "/v1/currencies",
+    rules={"limit": ParamRule(maximum=100, minimum=1), "cursor": ParamRule(max_length=512)},
+)
+_CURRENCIES_RETRIEVE = Endpoint(
+    "GET",
+    "/v1/currencies/{currency_id}",
+    rules={"currency_id": ParamRule(pattern="^[a-z0-9][a-z0-9_-]{0,63}$")},
+)
+_CURRENCIES_UPSERT = Endpoint(
+    "PUT",
+    "/v1/currencies/{currency_id}",
+    body_model=CurrencyUpsert,
+    rules={"currency_id": ParamRule(pattern="^[a-z0-9][a-z0-9_-]{0,63}$")},
+)
+_CURRENCIES_DELETE = Endpoint(
+    "DELETE",
+    "/v1/currencies/{currency_id}",
+    rules={"currency_id": ParamRule(pattern="^[a-z0-9][a-z0-9_-]{0,63}$")},
+)
 
 
 class Currencies(SyncAPIResource):

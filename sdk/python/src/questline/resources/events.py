@@ -10,7 +10,7 @@ from functools import cached_property
 from questline.lib.batch import AsyncEventsBatchMixin, EventsBatchMixin
 
 from .._ids import new_event_id
-from .._request import Endpoint, RequestOptions, build_request_options
+from .._request import Endpoint, ParamRule, RequestOptions, build_request_options
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._response import async_to_raw_response_wrapper, to_raw_response_wrapper
 from .._types import NOT_GIVEN, Headers, NotGiven, Query, Timeout
@@ -31,7 +31,16 @@ __all__ = [
     "Events",
 ]
 
-_EVENTS_LIST = Endpoint("GET", "/v1/events")
+_EVENTS_LIST = Endpoint(
+    "GET",
+    "/v1/events",
+    rules={
+        "user_id": ParamRule(pattern="^[A-Za-z0-9_.:@-]{1,128}$"),
+        "type": ParamRule(pattern="^[a-z][a-z0-9_.:-]{0,127}$"),
+        "limit": ParamRule(maximum=100, minimum=1),
+        "cursor": ParamRule(max_length=512),
+    },
+)
 _EVENTS_SEND = Endpoint(
     "POST", "/v1/events", body_model=EventCreate, defaults={"event_id": new_event_id}
 )

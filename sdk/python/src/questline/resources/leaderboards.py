@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from functools import cached_property
 
-from .._request import Endpoint, RequestOptions, build_request_options
+from .._request import Endpoint, ParamRule, RequestOptions, build_request_options
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._response import async_to_raw_response_wrapper, to_raw_response_wrapper
 from .._types import NOT_GIVEN, Headers, NotGiven, Query, Timeout
@@ -28,14 +28,45 @@ __all__ = [
     "Leaderboards",
 ]
 
-_LEADERBOARDS_LIST = Endpoint("GET", "/v1/leaderboards")
-_LEADERBOARDS_RETRIEVE = Endpoint("GET", "/v1/leaderboards/{leaderboard_id}")
-_LEADERBOARDS_UPSERT = Endpoint(
-    "PUT", "/v1/leaderboards/{leaderboard_id}", body_model=LeaderboardUpsert
+_LEADERBOARDS_LIST = Endpoint(
+    "GET",
+    "/v1/leaderboards",
+    rules={"limit": ParamRule(maximum=100, minimum=1), "cursor": ParamRule(max_length=512)},
 )
-_LEADERBOARDS_DELETE = Endpoint("DELETE", "/v1/leaderboards/{leaderboard_id}")
-_LEADERBOARDS_RANKINGS = Endpoint("GET", "/v1/leaderboards/{leaderboard_id}/rankings")
-_LEADERBOARDS_RANK = Endpoint("GET", "/v1/leaderboards/{leaderboard_id}/rankings/{user_id}")
+_LEADERBOARDS_RETRIEVE = Endpoint(
+    "GET",
+    "/v1/leaderboards/{leaderboard_id}",
+    rules={"leaderboard_id": ParamRule(pattern="^[a-z0-9][a-z0-9_-]{0,63}$")},
+)
+_LEADERBOARDS_UPSERT = Endpoint(
+    "PUT",
+    "/v1/leaderboards/{leaderboard_id}",
+    body_model=LeaderboardUpsert,
+    rules={"leaderboard_id": ParamRule(pattern="^[a-z0-9][a-z0-9_-]{0,63}$")},
+)
+_LEADERBOARDS_DELETE = Endpoint(
+    "DELETE",
+    "/v1/leaderboards/{leaderboard_id}",
+    rules={"leaderboard_id": ParamRule(pattern="^[a-z0-9][a-z0-9_-]{0,63}$")},
+)
+_LEADERBOARDS_RANKINGS = Endpoint(
+    "GET",
+    "/v1/leaderboards/{leaderboard_id}/rankings",
+    rules={
+        "leaderboard_id": ParamRule(pattern="^[a-z0-9][a-z0-9_-]{0,63}$"),
+        "limit": ParamRule(maximum=100, minimum=1),
+        "cursor": ParamRule(max_length=512),
+    },
+)
+_LEADERBOARDS_RANK = Endpoint(
+    "GET",
+    "/v1/leaderboards/{leaderboard_id}/rankings/{user_id}",
+    rules={
+        "leaderboard_id": ParamRule(pattern="^[a-z0-9][a-z0-9_-]{0,63}$"),
+        "user_id": ParamRule(pattern="^[A-Za-z0-9_.:@-]{1,128}$"),
+        "around": ParamRule(maximum=50, minimum=0),
+    },
+)
 
 
 class Leaderboards(SyncAPIResource):

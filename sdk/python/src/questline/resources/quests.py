@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
 
-from .._request import Endpoint, RequestOptions, build_request_options
+from .._request import Endpoint, ParamRule, RequestOptions, build_request_options
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._response import async_to_raw_response_wrapper, to_raw_response_wrapper
 from .._types import NOT_GIVEN, Headers, NotGiven, Query, Timeout
@@ -19,10 +19,27 @@ __all__ = [
     "Quests",
 ]
 
-_QUESTS_LIST = Endpoint("GET", "/v1/quests")
-_QUESTS_RETRIEVE = Endpoint("GET", "/v1/quests/{quest_id}")
-_QUESTS_UPSERT = Endpoint("PUT", "/v1/quests/{quest_id}", body_model=QuestUpsert)
-_QUESTS_DELETE = Endpoint("DELETE", "/v1/quests/{quest_id}")
+_QUESTS_LIST = Endpoint(
+    "GET",
+    "/v1/quests",
+    rules={"limit": ParamRule(maximum=100, minimum=1), "cursor": ParamRule(max_length=512)},
+)
+_QUESTS_RETRIEVE = Endpoint(
+    "GET",
+    "/v1/quests/{quest_id}",
+    rules={"quest_id": ParamRule(pattern="^[a-z0-9][a-z0-9_-]{0,63}$")},
+)
+_QUESTS_UPSERT = Endpoint(
+    "PUT",
+    "/v1/quests/{quest_id}",
+    body_model=QuestUpsert,
+    rules={"quest_id": ParamRule(pattern="^[a-z0-9][a-z0-9_-]{0,63}$")},
+)
+_QUESTS_DELETE = Endpoint(
+    "DELETE",
+    "/v1/quests/{quest_id}",
+    rules={"quest_id": ParamRule(pattern="^[a-z0-9][a-z0-9_-]{0,63}$")},
+)
 
 
 class Quests(SyncAPIResource):

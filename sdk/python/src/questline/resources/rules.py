@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
 
-from .._request import Endpoint, RequestOptions, build_request_options
+from .._request import Endpoint, ParamRule, RequestOptions, build_request_options
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._response import async_to_raw_response_wrapper, to_raw_response_wrapper
 from .._types import NOT_GIVEN, Headers, NotGiven, Query, Timeout
@@ -19,10 +19,25 @@ __all__ = [
     "Rules",
 ]
 
-_RULES_LIST = Endpoint("GET", "/v1/rules")
-_RULES_RETRIEVE = Endpoint("GET", "/v1/rules/{rule_id}")
-_RULES_UPSERT = Endpoint("PUT", "/v1/rules/{rule_id}", body_model=RuleUpsert)
-_RULES_DELETE = Endpoint("DELETE", "/v1/rules/{rule_id}")
+_RULES_LIST = Endpoint(
+    "GET",
+    "/v1/rules",
+    rules={"limit": ParamRule(maximum=100, minimum=1), "cursor": ParamRule(max_length=512)},
+)
+_RULES_RETRIEVE = Endpoint(
+    "GET", "/v1/rules/{rule_id}", rules={"rule_id": ParamRule(pattern="^[a-z0-9][a-z0-9_-]{0,63}$")}
+)
+_RULES_UPSERT = Endpoint(
+    "PUT",
+    "/v1/rules/{rule_id}",
+    body_model=RuleUpsert,
+    rules={"rule_id": ParamRule(pattern="^[a-z0-9][a-z0-9_-]{0,63}$")},
+)
+_RULES_DELETE = Endpoint(
+    "DELETE",
+    "/v1/rules/{rule_id}",
+    rules={"rule_id": ParamRule(pattern="^[a-z0-9][a-z0-9_-]{0,63}$")},
+)
 
 
 class Rules(SyncAPIResource):

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
 
-from .._request import Endpoint, RequestOptions, build_request_options
+from .._request import Endpoint, ParamRule, RequestOptions, build_request_options
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._response import async_to_raw_response_wrapper, to_raw_response_wrapper
 from .._types import NOT_GIVEN, Headers, NotGiven, Query, Timeout
@@ -60,10 +60,18 @@ _SANDBOX_CLOCK_SET = Endpoint(
 _SANDBOX_CLOCK_ADVANCE = Endpoint(
     "POST", "/v1/sandbox/clock/advance", body_model=SandboxClockAdvance, positional_field="seconds"
 )
-_SANDBOX_FAULTS_LIST = Endpoint("GET", "/v1/sandbox/faults")
+_SANDBOX_FAULTS_LIST = Endpoint(
+    "GET",
+    "/v1/sandbox/faults",
+    rules={"limit": ParamRule(maximum=100, minimum=1), "cursor": ParamRule(max_length=512)},
+)
 _SANDBOX_FAULTS_CREATE = Endpoint("POST", "/v1/sandbox/faults", body_model=SandboxFaultCreate)
 _SANDBOX_FAULTS_CLEAR = Endpoint("DELETE", "/v1/sandbox/faults")
-_SANDBOX_WEBHOOKS_LIST = Endpoint("GET", "/v1/sandbox/webhooks")
+_SANDBOX_WEBHOOKS_LIST = Endpoint(
+    "GET",
+    "/v1/sandbox/webhooks",
+    rules={"limit": ParamRule(maximum=100, minimum=1), "cursor": ParamRule(max_length=512)},
+)
 _SANDBOX_CONFIG_EXPORT = Endpoint("GET", "/v1/sandbox/config")
 _SANDBOX_CONFIG_IMPORT = Endpoint("PUT", "/v1/sandbox/config", body_model=SandboxConfig)
 

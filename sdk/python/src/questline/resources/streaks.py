@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 
-from .._request import Endpoint, RequestOptions, build_request_options
+from .._request import Endpoint, ParamRule, RequestOptions, build_request_options
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._response import async_to_raw_response_wrapper, to_raw_response_wrapper
 from .._types import NOT_GIVEN, Headers, NotGiven, Query, Timeout
@@ -18,10 +18,27 @@ __all__ = [
     "Streaks",
 ]
 
-_STREAKS_LIST = Endpoint("GET", "/v1/streaks")
-_STREAKS_RETRIEVE = Endpoint("GET", "/v1/streaks/{streak_id}")
-_STREAKS_UPSERT = Endpoint("PUT", "/v1/streaks/{streak_id}", body_model=StreakUpsert)
-_STREAKS_DELETE = Endpoint("DELETE", "/v1/streaks/{streak_id}")
+_STREAKS_LIST = Endpoint(
+    "GET",
+    "/v1/streaks",
+    rules={"limit": ParamRule(maximum=100, minimum=1), "cursor": ParamRule(max_length=512)},
+)
+_STREAKS_RETRIEVE = Endpoint(
+    "GET",
+    "/v1/streaks/{streak_id}",
+    rules={"streak_id": ParamRule(pattern="^[a-z0-9][a-z0-9_-]{0,63}$")},
+)
+_STREAKS_UPSERT = Endpoint(
+    "PUT",
+    "/v1/streaks/{streak_id}",
+    body_model=StreakUpsert,
+    rules={"streak_id": ParamRule(pattern="^[a-z0-9][a-z0-9_-]{0,63}$")},
+)
+_STREAKS_DELETE = Endpoint(
+    "DELETE",
+    "/v1/streaks/{streak_id}",
+    rules={"streak_id": ParamRule(pattern="^[a-z0-9][a-z0-9_-]{0,63}$")},
+)
 
 
 class Streaks(SyncAPIResource):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cached_property
 
-from .._request import Endpoint, RequestOptions, build_request_options
+from .._request import Endpoint, ParamRule, RequestOptions, build_request_options
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._response import async_to_raw_response_wrapper, to_raw_response_wrapper
 from .._types import NOT_GIVEN, Headers, NotGiven, Query, Timeout
@@ -44,21 +44,83 @@ __all__ = [
     "UsersTransactions",
 ]
 
-_USERS_LIST = Endpoint("GET", "/v1/users")
-_USERS_RETRIEVE = Endpoint("GET", "/v1/users/{user_id}")
-_USERS_UPSERT = Endpoint("PUT", "/v1/users/{user_id}", body_model=UserUpsert)
-_USERS_DELETE = Endpoint("DELETE", "/v1/users/{user_id}")
-_USERS_BADGES_LIST = Endpoint("GET", "/v1/users/{user_id}/badges")
+_USERS_LIST = Endpoint(
+    "GET",
+    "/v1/users",
+    rules={"limit": ParamRule(maximum=100, minimum=1), "cursor": ParamRule(max_length=512)},
+)
+_USERS_RETRIEVE = Endpoint(
+    "GET", "/v1/users/{user_id}", rules={"user_id": ParamRule(pattern="^[A-Za-z0-9_.:@-]{1,128}$")}
+)
+_USERS_UPSERT = Endpoint(
+    "PUT",
+    "/v1/users/{user_id}",
+    body_model=UserUpsert,
+    rules={"user_id": ParamRule(pattern="^[A-Za-z0-9_.:@-]{1,128}$")},
+)
+_USERS_DELETE = Endpoint(
+    "DELETE",
+    "/v1/users/{user_id}",
+    rules={"user_id": ParamRule(pattern="^[A-Za-z0-9_.:@-]{1,128}$")},
+)
+_USERS_BADGES_LIST = Endpoint(
+    "GET",
+    "/v1/users/{user_id}/badges",
+    rules={
+        "user_id": ParamRule(pattern="^[A-Za-z0-9_.:@-]{1,128}$"),
+        "limit": ParamRule(maximum=100, minimum=1),
+        "cursor": ParamRule(max_length=512),
+    },
+)
 _USERS_BADGES_AWARD = Endpoint(
-    "POST", "/v1/users/{user_id}/badges", body_model=BadgeAward, positional_field="badge_id"
+    "POST",
+    "/v1/users/{user_id}/badges",
+    body_model=BadgeAward,
+    positional_field="badge_id",
+    rules={"user_id": ParamRule(pattern="^[A-Za-z0-9_.:@-]{1,128}$")},
 )
-_USERS_QUESTS_LIST = Endpoint("GET", "/v1/users/{user_id}/quests")
-_USERS_STREAKS_LIST = Endpoint("GET", "/v1/users/{user_id}/streaks")
-_USERS_TRANSACTIONS_LIST = Endpoint("GET", "/v1/users/{user_id}/transactions")
+_USERS_QUESTS_LIST = Endpoint(
+    "GET",
+    "/v1/users/{user_id}/quests",
+    rules={
+        "user_id": ParamRule(pattern="^[A-Za-z0-9_.:@-]{1,128}$"),
+        "limit": ParamRule(maximum=100, minimum=1),
+        "cursor": ParamRule(max_length=512),
+    },
+)
+_USERS_STREAKS_LIST = Endpoint(
+    "GET",
+    "/v1/users/{user_id}/streaks",
+    rules={
+        "user_id": ParamRule(pattern="^[A-Za-z0-9_.:@-]{1,128}$"),
+        "limit": ParamRule(maximum=100, minimum=1),
+        "cursor": ParamRule(max_length=512),
+    },
+)
+_USERS_TRANSACTIONS_LIST = Endpoint(
+    "GET",
+    "/v1/users/{user_id}/transactions",
+    rules={
+        "user_id": ParamRule(pattern="^[A-Za-z0-9_.:@-]{1,128}$"),
+        "limit": ParamRule(maximum=100, minimum=1),
+        "cursor": ParamRule(max_length=512),
+    },
+)
 _USERS_TRANSACTIONS_CREATE = Endpoint(
-    "POST", "/v1/users/{user_id}/transactions", body_model=TransactionCreate
+    "POST",
+    "/v1/users/{user_id}/transactions",
+    body_model=TransactionCreate,
+    rules={"user_id": ParamRule(pattern="^[A-Za-z0-9_.:@-]{1,128}$")},
 )
-_USERS_EVENTS_LIST = Endpoint("GET", "/v1/users/{user_id}/events")
+_USERS_EVENTS_LIST = Endpoint(
+    "GET",
+    "/v1/users/{user_id}/events",
+    rules={
+        "user_id": ParamRule(pattern="^[A-Za-z0-9_.:@-]{1,128}$"),
+        "limit": ParamRule(maximum=100, minimum=1),
+        "cursor": ParamRule(max_length=512),
+    },
+)
 
 
 class UsersBadges(SyncAPIResource):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 
-from .._request import Endpoint, RequestOptions, build_request_options
+from .._request import Endpoint, ParamRule, RequestOptions, build_request_options
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._response import async_to_raw_response_wrapper, to_raw_response_wrapper
 from .._types import NOT_GIVEN, Headers, NotGiven, Query, Timeout
@@ -29,7 +29,11 @@ __all__ = [
     "WebhookEndpointsDeliveries",
 ]
 
-_WEBHOOK_ENDPOINTS_LIST = Endpoint("GET", "/v1/webhook_endpoints")
+_WEBHOOK_ENDPOINTS_LIST = Endpoint(
+    "GET",
+    "/v1/webhook_endpoints",
+    rules={"limit": ParamRule(maximum=100, minimum=1), "cursor": ParamRule(max_length=512)},
+)
 _WEBHOOK_ENDPOINTS_CREATE = Endpoint(
     "POST", "/v1/webhook_endpoints", body_model=WebhookEndpointCreate, positional_field="url"
 )
@@ -43,7 +47,9 @@ _WEBHOOK_ENDPOINTS_ROTATE_SECRET = Endpoint(
 )
 _WEBHOOK_ENDPOINTS_TEST = Endpoint("POST", "/v1/webhook_endpoints/{endpoint_id}/test")
 _WEBHOOK_ENDPOINTS_DELIVERIES_LIST = Endpoint(
-    "GET", "/v1/webhook_endpoints/{endpoint_id}/deliveries"
+    "GET",
+    "/v1/webhook_endpoints/{endpoint_id}/deliveries",
+    rules={"limit": ParamRule(maximum=100, minimum=1), "cursor": ParamRule(max_length=512)},
 )
 _WEBHOOK_ENDPOINTS_DELIVERIES_RETRY = Endpoint(
     "POST", "/v1/webhook_endpoints/{endpoint_id}/deliveries/{message_id}/retry"
