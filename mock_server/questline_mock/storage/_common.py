@@ -26,6 +26,7 @@ _MICROSECOND = timedelta(microseconds=1)
 _NUMERIC = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
 _CURSOR = re.compile(r"[0-9]{1,18}")
 MISSING: Any = object()
+_SCALE = 64  # scaled by 2**-64, even 2**64 maximal floats sum without overflow
 
 
 def to_us(moment: datetime) -> int:
@@ -97,7 +98,20 @@ def numeric_value(value: Any) -> float:
 
 
 def exact_sum(values: Iterable[float]) -> float:
-    return math.fsum(values)
+    """Correctly rounded, so independent of row order; ±inf beyond the float range.
+
+    ``fsum`` refuses sums whose partials overflow, so those are summed scaled down by an
+    exact power of two and scaled back.
+    """
+    numbers = list(values)
+    try:
+        return math.fsum(numbers)
+    except OverflowError:
+        scaled = math.fsum(math.ldexp(v, -_SCALE) for v in numbers)
+        try:
+            return math.ldexp(scaled, _SCALE)
+        except OverflowError:
+            return math.copysign(math.inf, scaled)
 
 
 def rule_trigger(kind: str, document: JSON) -> str | None:

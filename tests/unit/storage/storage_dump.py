@@ -61,6 +61,7 @@ def snapshot(
                 "streaks": reader.list_streak_states(u),
                 "usage": {r: reader.get_rule_usage(u, r) for r in rules},
                 "ranks": {b: reader.rank_of(b[0], b[1], u) for b in boards},
+                "messages": [m.id for m in reader.list_messages(10_000, user_id=u).items],
             }
             for u in users
         },
@@ -71,7 +72,17 @@ def snapshot(
         },
         "idempotency": {k: reader.get_idempotency(k) for k in keys},
         "endpoints": endpoints,
+        "events_by_type": {
+            t: [e.id for e in reader.list_events(EventFilter(type=t), 10_000).items]
+            for t in event_types
+        },
         "messages": list(iter_all(lambda c: reader.list_messages(5, c))),
+        "messages_by_type": {
+            t: [m.id for m in reader.list_messages(10_000, types=[t]).items] for t in event_types
+        },
+        "deliveries_by_endpoint": {
+            e.id: reader.list_deliveries(endpoint_id=e.id) for e in endpoints
+        },
         "deliveries": reader.list_deliveries(),
         "due": reader.due_deliveries(FAR_FUTURE, 10_000),
     }

@@ -182,3 +182,27 @@ def test_aggregate_sum_is_exact_whatever_the_order(store: Storage) -> None:
             5,
             1.3000000000000000,
         )
+
+
+@pytest.mark.parametrize("key", ["a b", "$x", "[0]", "é", 'say "hi"', "back\\slash", "", "*"])
+def test_aggregate_reads_any_property_name(store: Storage, key: str) -> None:
+    insert(store, event(1, properties={key: 2, "other": 5}), event(2, properties={key: "1.5"}))
+    with store.read(PROJECT) as reader:
+        assert reader.aggregate_events("u1", "lesson_completed", at(0), at(0), key) == (2, 3.5)
+        nested = reader.aggregate_events("u1", "lesson_completed", at(0), at(0), f"{key}.x")
+        assert nested == (2, 0.0)
+
+
+def test_aggregate_sums_exactly_past_the_float_range(store: Storage) -> None:
+    big = 10**400  # an integer no float holds: counts as 0, like any non-finite number
+    insert(
+        store,
+        event(1, properties={"v": 1e308}),
+        event(2, properties={"v": 1e308}),
+        event(3, properties={"v": -1e308}),
+        event(4, properties={"v": big}),
+        event(5, properties={"v": 2**60 + 1}),
+    )
+    with store.read(PROJECT) as reader:
+        count, total = reader.aggregate_events("u1", "lesson_completed", at(0), at(0), "v")
+    assert (count, total) == (5, 1e308 + float(2**60 + 1))
