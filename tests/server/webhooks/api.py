@@ -42,7 +42,9 @@ class Api:
     # -- the calls most tests make ------------------------------------------------------------
     def create_endpoint(self, url: str, **fields: Any) -> Any:
         body = {"url": url, **fields}
-        return self("webhookEndpointsCreate", "POST", "/v1/webhook_endpoints", json=body, expect=201)
+        return self(
+            "webhookEndpointsCreate", "POST", "/v1/webhook_endpoints", json=body, expect=201
+        )
 
     def send_event(self, user_id: str = "u1", type: str = "login", **properties: Any) -> Any:
         body = {"user_id": user_id, "type": type, "properties": properties}

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-
 from questline_mock.app import create_app
 from questline_mock.config import ServerConfig
 

@@ -79,7 +79,6 @@ def _resolve(ref: str) -> dict[str, Any]:
     return dict(node)
 
 
-
 def check_envelope(envelope: dict[str, Any]) -> None:
     """A delivered or streamed body is a ``WebhookEvent`` (envelope and typed data)."""
     check_schema("WebhookEvent", envelope)

@@ -33,7 +33,9 @@ def test_failed_attempts_are_retried_with_the_same_webhook_id_and_fresh_signatur
 ) -> None:
     endpoint = api.create_endpoint(receiver.url, event_types=["webhook.test"])
     receiver.fail_next(2, status=503)
-    message = api("webhookEndpointsTest", "POST", f"/v1/webhook_endpoints/{endpoint['id']}/test", expect=202)
+    message = api(
+        "webhookEndpointsTest", "POST", f"/v1/webhook_endpoints/{endpoint['id']}/test", expect=202
+    )
     assert api.advance(1)["webhooks_attempted"] == 1
     # The wall clock moves the (unfrozen) sandbox clock too: 2 + 1 = 3 s after attempt 1.
     wall.tick(2)
@@ -105,7 +107,9 @@ def test_an_exhausted_delivery_is_failed_and_a_manual_retry_delivers_it(
 ) -> None:
     endpoint = api.create_endpoint(receiver.url)
     receiver.fail_next(4, status=500)  # the first attempt and all three retries
-    message = api("webhookEndpointsTest", "POST", f"/v1/webhook_endpoints/{endpoint['id']}/test", expect=202)
+    message = api(
+        "webhookEndpointsTest", "POST", f"/v1/webhook_endpoints/{endpoint['id']}/test", expect=202
+    )
     attempted = sum(api.advance(s)["webhooks_attempted"] for s in (1, 6, 331, 1981))
     assert attempted == 4
     assert api.advance(86400)["webhooks_attempted"] == 0
@@ -115,7 +119,11 @@ def test_an_exhausted_delivery_is_failed_and_a_manual_retry_delivers_it(
 
     path = f"/v1/webhook_endpoints/{endpoint['id']}/deliveries/{message['id']}/retry"
     requeued = api("webhookEndpointsDeliveriesRetry", "POST", path, expect=202)
-    assert (requeued["id"], requeued["status"], requeued["attempts"]) == (message["id"], "pending", 4)
+    assert (requeued["id"], requeued["status"], requeued["attempts"]) == (
+        message["id"],
+        "pending",
+        4,
+    )
     assert api.advance(1)["webhooks_attempted"] == 1
     got = receiver.wait_for(lambda seen: len(seen) == 5)
     assert {r.webhook_id for r in got} == {message["id"]}
@@ -126,7 +134,9 @@ def test_an_exhausted_delivery_is_failed_and_a_manual_retry_delivers_it(
 def test_a_manual_retry_that_fails_gets_a_fresh_schedule(api: Api, receiver: Receiver) -> None:
     endpoint = api.create_endpoint(receiver.url)
     receiver.fail_next(5, status=500)
-    message = api("webhookEndpointsTest", "POST", f"/v1/webhook_endpoints/{endpoint['id']}/test", expect=202)
+    message = api(
+        "webhookEndpointsTest", "POST", f"/v1/webhook_endpoints/{endpoint['id']}/test", expect=202
+    )
     for seconds in (1, 6, 331, 1981):
         api.advance(seconds)
     path = f"/v1/webhook_endpoints/{endpoint['id']}/deliveries/{message['id']}/retry"
@@ -164,9 +174,14 @@ def test_each_endpoint_gets_only_the_types_it_subscribes_to(api: Api, receiver: 
 def test_a_test_message_goes_only_to_the_endpoint_tested(api: Api, receiver: Receiver) -> None:
     tested = api.create_endpoint(receiver.url + "/tested", event_types=["user.created"])
     api.create_endpoint(receiver.url + "/other")
-    message = api("webhookEndpointsTest", "POST", f"/v1/webhook_endpoints/{tested['id']}/test", expect=202)
+    message = api(
+        "webhookEndpointsTest", "POST", f"/v1/webhook_endpoints/{tested['id']}/test", expect=202
+    )
     assert message["type"] == "webhook.test" and message["status"] == "pending"
-    assert message["data"] == {"endpoint_id": tested["id"], "message": "This is a test message from Questline."}
+    assert message["data"] == {
+        "endpoint_id": tested["id"],
+        "message": "This is a test message from Questline.",
+    }
     assert api.advance(1)["webhooks_attempted"] == 1
     [request] = receiver.wait_for(lambda seen: len(seen) == 1)
     assert request.path.endswith("/tested")
