@@ -2,7 +2,7 @@
 
 Retries are driven by advancing the sandbox clock (the sweep runs due deliveries at once);
 no test sleeps waiting for time. The default schedule here is 5 s, 300 s, 1800 s, and each
-retry may wait up to 10% longer (jitter), so advancing by schedule × 1.1 always reaches it.
+retry may wait up to 10% longer (jitter), so advancing by schedule * 1.1 always reaches it.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def test_failed_attempts_are_retried_with_the_same_webhook_id_and_fresh_signatur
     # The wall clock moves the (unfrozen) sandbox clock too: 2 + 1 = 3 s after attempt 1.
     wall.tick(2)
     assert api.advance(1)["webhooks_attempted"] == 0  # the retry is not due yet
-    assert api.advance(3)["webhooks_attempted"] == 1  # 6 s ≥ 5 s × 1.1
+    assert api.advance(3)["webhooks_attempted"] == 1  # 6 s >= 5 s * 1.1
     wall.tick(5)
     assert api.advance(326)["webhooks_attempted"] == 1
     got = receiver.wait_for(lambda seen: len(seen) == 3)
