@@ -12,8 +12,8 @@ the order its entries come in. Any error raises ``DefinitionError`` naming the f
 (``["body", "rules", 2, "actions", 0, "currency"]``) and the unit of work rolls back, so
 the stored configuration is unchanged.
 
-Export strips what the server adds (``created_at``, ``updated_at``, endpoint secrets), so
-export → reset → import → export yields the same document.
+Export strips what the server adds (``created_at``, ``updated_at``, endpoint secrets) and
+the nulls of unset fields, so export → reset → import → export yields the same document.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def export_from(view: Reader) -> JSON:
         doc["levels"] = levels["levels"]
     for kind in KINDS:
         doc[kind] = [
-            {k: v for k, v in definition.items() if k not in SERVER_FIELDS}
+            _without_nulls({k: v for k, v in definition.items() if k not in SERVER_FIELDS})
             for definition in view.list_definitions(kind).items
         ]
     doc["webhook_endpoints"] = [
@@ -74,6 +74,22 @@ def export_from(view: Reader) -> JSON:
         for endpoint in view.list_webhook_endpoints().items
     ]
     return doc
+
+
+def _without_nulls(node: Any) -> Any:
+    """Drop null fields: the canonical form spells out every default as null, but the
+    document's entries are upsert bodies, where leaving a field out means the same and
+    several fields (``criteria.conditions``, ``count_property``) may not be null.
+    Condition trees are kept as they are: there ``"value": null`` is a comparison."""
+    if isinstance(node, dict):
+        return {
+            key: value if key == "conditions" else _without_nulls(value)
+            for key, value in node.items()
+            if value is not None
+        }
+    if isinstance(node, list):
+        return [_without_nulls(item) for item in node]
+    return node
 
 
 # -- import --------------------------------------------------------------------------------
