@@ -40,7 +40,9 @@ def running(kind: str = "waitress", storage: str = "memory") -> Iterator[str]:
         else:
             args = [sys.executable, "-c", _WERKZEUG, db]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        proc = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+        )
         try:
             assert proc.stdout is not None
             url = ""

@@ -39,10 +39,18 @@ def configure(http: httpx.Client) -> None:
     levels = [{"level": n + 1, "min_xp": n * n * 50} for n in range(30)]
     http.put("/v1/levels", json={"levels": levels}).raise_for_status()
     for r in range(RULES):
-        conditions: dict[str, object] = {"fact": "properties.amount", "operator": "gte", "value": r * 10}
+        conditions: dict[str, object] = {
+            "fact": "properties.amount",
+            "operator": "gte",
+            "value": r * 10,
+        }
         if r == 0:
             conditions = {
-                "aggregate": {"event_type": "purchase", "function": "count", "window_seconds": 7 * 86400},
+                "aggregate": {
+                    "event_type": "purchase",
+                    "function": "count",
+                    "window_seconds": 7 * 86400,
+                },
                 "operator": "gte",
                 "value": 3,
             }
@@ -51,27 +59,45 @@ def configure(http: httpx.Client) -> None:
             "conditions": conditions,
             "actions": [
                 {"type": "grant_xp", "amount": 5},
-                {"type": "grant_currency", "currency": "coins" if r % 2 else "gems", "amount": {"from": "properties.amount", "multiply": 0.1}},
+                {
+                    "type": "grant_currency",
+                    "currency": "coins" if r % 2 else "gems",
+                    "amount": {"from": "properties.amount", "multiply": 0.1},
+                },
             ],
         }
         http.put(f"/v1/rules/rule-{r}", json=rule).raise_for_status()
 
 
 def event(i: int, user_count: int = 200) -> dict[str, object]:
-    return {"user_id": f"user-{i % user_count}", "type": "purchase", "properties": {"amount": (i * 37) % 120}}
+    return {
+        "user_id": f"user-{i % user_count}",
+        "type": "purchase",
+        "properties": {"amount": (i * 37) % 120},
+    }
 
 
 def measure(kind: str, storage: str, n: int) -> dict[str, float]:
     with running(kind, storage) as url, client(url) as http:
         configure(http)
         health = rate(lambda i: http.get("/v1/health").raise_for_status(), n)
-        users = rate(lambda i: http.put(f"/v1/users/bench-{i}", json={"display_name": "B"}).raise_for_status(), n)
+        users = rate(
+            lambda i: http.put(
+                f"/v1/users/bench-{i}", json={"display_name": "B"}
+            ).raise_for_status(),
+            n,
+        )
         single = rate(lambda i: http.post("/v1/events", json=event(i)).raise_for_status(), n)
         batches = max(2, n // 500)
-        batch = rate(
-            lambda b: http.post("/v1/events/batch", json={"events": [event(b * 1000 + j) for j in range(500)]}).raise_for_status(),
-            batches,
-        ) * 500
+        batch = (
+            rate(
+                lambda b: http.post(
+                    "/v1/events/batch", json={"events": [event(b * 1000 + j) for j in range(500)]}
+                ).raise_for_status(),
+                batches,
+            )
+            * 500
+        )
     return {"health": health, "put_user": users, "event": single, "batch_event": batch}
 
 
@@ -79,8 +105,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     n = 200 if parser.parse_args().quick else 2000
-    rows = [(kind, storage, measure(kind, storage, n)) for kind, storage in (("waitress", "memory"), ("waitress", "sqlite"), ("werkzeug", "memory"))]
-    print(f"{'server':9} {'storage':7} {'health/s':>9} {'PUT user/s':>10} {'event/s':>8} {'batch ev/s':>10} {'event/health':>12} {'batch/single':>12}")
+    rows = [
+        (kind, storage, measure(kind, storage, n))
+        for kind, storage in (
+            ("waitress", "memory"),
+            ("waitress", "sqlite"),
+            ("werkzeug", "memory"),
+        )
+    ]
+    print(
+        f"{'server':9} {'storage':7} {'health/s':>9} {'PUT user/s':>10} {'event/s':>8} {'batch ev/s':>10} {'event/health':>12} {'batch/single':>12}"
+    )
     for kind, storage, r in rows:
         print(
             f"{kind:9} {storage:7} {r['health']:9.0f} {r['put_user']:10.0f} {r['event']:8.0f} {r['batch_event']:10.0f}"

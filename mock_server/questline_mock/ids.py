@@ -14,7 +14,9 @@ from datetime import datetime
 
 _RANDOM_BITS = 80
 # base64's base32 alphabet mapped onto Crockford's (no I, L, O, U), which sorts like the value.
-_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+_CROCKFORD = bytes.maketrans(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+)
 
 
 class IdMaker:

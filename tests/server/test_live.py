@@ -22,7 +22,9 @@ def test_concurrent_requests_with_one_idempotency_key_apply_once(tmp_path: Path)
         def send(_: int) -> httpx.Response:
             with server.client() as own:
                 barrier.wait()
-                return own.post("/v1/users/u1/transactions", json=body, headers={"Idempotency-Key": "gift-1"})
+                return own.post(
+                    "/v1/users/u1/transactions", json=body, headers={"Idempotency-Key": "gift-1"}
+                )
 
         with ThreadPoolExecutor(16) as pool:
             responses = list(pool.map(send, range(16)))
@@ -36,12 +38,16 @@ def test_concurrent_requests_with_one_idempotency_key_apply_once(tmp_path: Path)
         # Whatever the interleaving, the credit happened exactly once.
         ledger = http.get("/v1/users/u1/transactions").json()["data"]
         assert [e["amount"] for e in ledger] == [10]
-        again = http.post("/v1/users/u1/transactions", json=body, headers={"Idempotency-Key": "gift-1"})
+        again = http.post(
+            "/v1/users/u1/transactions", json=body, headers={"Idempotency-Key": "gift-1"}
+        )
         assert again.status_code == 201
         assert again.headers["Idempotent-Replayed"] == "true"
         assert again.json() == created[0].json()
         reused = http.post(
-            "/v1/users/u1/transactions", json={**body, "amount": 11}, headers={"Idempotency-Key": "gift-1"}
+            "/v1/users/u1/transactions",
+            json={**body, "amount": 11},
+            headers={"Idempotency-Key": "gift-1"},
         )
         assert reused.status_code == 422
         assert reused.json()["code"] == "idempotency_key_reused"
@@ -61,7 +67,10 @@ def test_acknowledged_writes_survive_kill_minus_nine(tmp_path: Path) -> None:
                     return
                 event_id = f"w{worker}-{n}"
                 try:
-                    response = http.post("/v1/events", json={"event_id": event_id, "user_id": f"u{worker}", "type": "tick"})
+                    response = http.post(
+                        "/v1/events",
+                        json={"event_id": event_id, "user_id": f"u{worker}", "type": "tick"},
+                    )
                 except httpx.HTTPError:
                     return  # the server died under us: this write was never acknowledged
                 if response.status_code == 200:
@@ -82,7 +91,10 @@ def test_acknowledged_writes_survive_kill_minus_nine(tmp_path: Path) -> None:
     with ServerProcess(db) as restarted, restarted.client() as http:
         for event_id in acknowledged:
             # Re-sending an acknowledged event must find it already there (replayed).
-            response = http.post("/v1/events", json={"event_id": event_id, "user_id": f"u{event_id[1]}", "type": "tick"})
+            response = http.post(
+                "/v1/events",
+                json={"event_id": event_id, "user_id": f"u{event_id[1]}", "type": "tick"},
+            )
             assert response.status_code == 200
             assert response.json()["replayed"] is True, event_id
         for worker in range(4):
@@ -99,5 +111,7 @@ def test_sigterm_stops_the_server_cleanly(tmp_path: Path) -> None:
 def test_api_key_flag_sets_the_default_projects_key(api_key: str) -> None:
     with ServerProcess(None, api_key) as server, server.client() as http:
         assert http.get("/v1/users").status_code == 200
-        other = httpx.get(server.base_url + "/v1/users", headers={"Authorization": "Bearer sk_test_questline"})
+        other = httpx.get(
+            server.base_url + "/v1/users", headers={"Authorization": "Bearer sk_test_questline"}
+        )
         assert other.status_code == 401

@@ -12,11 +12,17 @@ def test_first_event_grants_xp_and_currency_from_a_rule(client: SpecCheckedClien
         "trigger": {"event_type": "purchase"},
         "actions": [
             {"type": "grant_xp", "amount": 150},
-            {"type": "grant_currency", "currency": "coins", "amount": {"from": "properties.amount", "multiply": 0.1}},
+            {
+                "type": "grant_currency",
+                "currency": "coins",
+                "amount": {"from": "properties.amount", "multiply": 0.1},
+            },
         ],
     }
     assert client.put("/v1/rules/purchase-reward", json=rule).status_code == 200
-    response = client.post("/v1/events", json={"user_id": "u1", "type": "purchase", "properties": {"amount": 250}})
+    response = client.post(
+        "/v1/events", json={"user_id": "u1", "type": "purchase", "properties": {"amount": 250}}
+    )
     assert response.status_code == 200
     effects = response.json["effects"]
     assert effects["xp"]["granted"] == 150

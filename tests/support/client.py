@@ -15,7 +15,9 @@ DEFAULT_KEY = "sk_test_questline"
 class SpecCheckedClient:
     """``client.post("/v1/events", json=...)`` with the API key set and the reply validated."""
 
-    def __init__(self, app: Flask, api_key: str | None = DEFAULT_KEY, *, check: bool = True) -> None:
+    def __init__(
+        self, app: Flask, api_key: str | None = DEFAULT_KEY, *, check: bool = True
+    ) -> None:
         self.app = app
         self.api_key = api_key
         self.check = check
@@ -30,7 +32,13 @@ class SpecCheckedClient:
             headers.setdefault("Authorization", f"Bearer {self.api_key}")
         response = self._client.open(path, method=method, headers=headers, **kwargs)
         if self.check:
-            check_response(method, path.split("?")[0], response.status_code, response.content_type or "", response.get_data())
+            check_response(
+                method,
+                path.split("?")[0],
+                response.status_code,
+                response.content_type or "",
+                response.get_data(),
+            )
         assert response.headers.get("X-Request-Id"), "every response carries X-Request-Id"
         return response
 

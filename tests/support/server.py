@@ -17,7 +17,9 @@ URL_LINE = re.compile(r"on (http://\S+)")
 class ServerProcess:
     """Start with ``ServerProcess(db=...).start()``; ``kill()`` is SIGKILL, ``stop()`` SIGTERM."""
 
-    def __init__(self, db: Path | None = None, api_key: str = "sk_test_questline", *extra: str) -> None:
+    def __init__(
+        self, db: Path | None = None, api_key: str = "sk_test_questline", *extra: str
+    ) -> None:
         self.db = db
         self.api_key = api_key
         self.extra = extra
@@ -25,12 +27,23 @@ class ServerProcess:
         self.base_url = ""
 
     def start(self, timeout: float = 30.0) -> ServerProcess:
-        args = [sys.executable, "-m", "questline_mock.cli", "serve", "--port", "0", "--api-key", self.api_key]
+        args = [
+            sys.executable,
+            "-m",
+            "questline_mock.cli",
+            "serve",
+            "--port",
+            "0",
+            "--api-key",
+            self.api_key,
+        ]
         if self.db is not None:
             args += ["--db", str(self.db)]
         args += list(self.extra)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        self.process = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+        )
         assert self.process.stdout is not None
         # The server prints its URL once it is listening; read until then (bounded by the
         # process exiting, which closes stdout).
@@ -45,7 +58,11 @@ class ServerProcess:
         return self
 
     def client(self, timeout: float = 30.0) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {self.api_key}"}, timeout=timeout)
+        return httpx.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {self.api_key}"},
+            timeout=timeout,
+        )
 
     def kill(self) -> None:
         assert self.process is not None

@@ -31,7 +31,9 @@ def spec() -> dict[str, Any]:
 
 @functools.cache
 def _registry() -> Registry:
-    return Registry().with_resource(SPEC_URI, Resource.from_contents(spec(), default_specification=DRAFT202012))
+    return Registry().with_resource(
+        SPEC_URI, Resource.from_contents(spec(), default_specification=DRAFT202012)
+    )
 
 
 @dataclass(frozen=True)
@@ -81,18 +83,28 @@ def check_response(method: str, path: str, status: int, content_type: str, body:
     """Raise AssertionError if this response breaks the spec."""
     op = find_operation(method, path)
     if op is None:
-        assert status in (404, 405), f"{method} {path}: no such operation in the spec but got {status}"
+        assert status in (404, 405), (
+            f"{method} {path}: no such operation in the spec but got {status}"
+        )
         return
     responses = op.definition["responses"]
-    declared = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or responses.get("default")
-    assert declared is not None, f"{op.operation_id}: status {status} is not in the spec ({sorted(responses)})"
+    declared = (
+        responses.get(str(status))
+        or responses.get(f"{str(status)[0]}XX")
+        or responses.get("default")
+    )
+    assert declared is not None, (
+        f"{op.operation_id}: status {status} is not in the spec ({sorted(responses)})"
+    )
     declared = _resolve(declared)
     content = declared.get("content")
     if not content:
         assert not body, f"{op.operation_id}: {status} has a body but the spec declares none"
         return
     media = content_type.split(";")[0].strip()
-    assert media in content, f"{op.operation_id}: {status} content type {media!r} not in {sorted(content)}"
+    assert media in content, (
+        f"{op.operation_id}: {status} content type {media!r} not in {sorted(content)}"
+    )
     schema = content[media].get("schema")
     if schema is None or media == "text/event-stream":
         return

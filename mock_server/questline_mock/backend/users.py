@@ -37,7 +37,13 @@ def check_profile(profile: JSON | None, loc: list[str | int]) -> None:
     timezone = (profile or {}).get("timezone")
     if timezone is not None and not known_timezone(timezone):
         raise ProfileRejected(
-            [{"loc": [*loc, "timezone"], "message": f"unknown IANA timezone {timezone!r}", "type": "value_error"}]
+            [
+                {
+                    "loc": [*loc, "timezone"],
+                    "message": f"unknown IANA timezone {timezone!r}",
+                    "type": "value_error",
+                }
+            ]
         )
 
 
