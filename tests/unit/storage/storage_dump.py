@@ -7,15 +7,23 @@ universe of user ids, rule ids, boards and idempotency keys its test can have to
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from questline_mock.domain import DEFINITION_KINDS
-from questline_mock.storage.base import EventFilter, Reader, iter_all
+from questline_mock.domain import DEFINITION_KINDS, EventRecord, LedgerEntry
+from questline_mock.storage.base import EventFilter, Page, Reader, iter_all
 
 FAR_FUTURE = datetime(9000, 1, 1, tzinfo=timezone.utc)
 FAR_PAST = datetime(1900, 1, 1, tzinfo=timezone.utc)
+
+
+def _user_events(reader: Reader, user_id: str) -> Callable[[str | None], Page[EventRecord]]:
+    return lambda cursor: reader.list_events(EventFilter(user_id=user_id), 4, cursor)
+
+
+def _user_ledger(reader: Reader, user_id: str) -> Callable[[str | None], Page[LedgerEntry]]:
+    return lambda cursor: reader.list_ledger(user_id, 4, cursor)
 
 
 def snapshot(
@@ -48,13 +56,8 @@ def snapshot(
         },
         "per_user": {
             u: {
-                "events": [
-                    e.id
-                    for e in iter_all(
-                        lambda c, u=u: reader.list_events(EventFilter(user_id=u), 4, c)
-                    )
-                ],
-                "ledger": list(iter_all(lambda c, u=u: reader.list_ledger(u, 4, c))),
+                "events": [e.id for e in iter_all(_user_events(reader, u))],
+                "ledger": list(iter_all(_user_ledger(reader, u))),
                 "sums": {cur: reader.ledger_sum(u, cur) for cur in ("coins", "gems")},
                 "badges": reader.list_badge_states(u),
                 "quests": reader.list_quest_states(u),

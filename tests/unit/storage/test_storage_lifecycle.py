@@ -47,7 +47,7 @@ def test_deleting_a_user_erases_them_from_every_table(store: Storage) -> None:
         uow.insert_message(message(99, None, "webhook.test"))
         uow.put_delivery(delivery("msg_99", "whe_1"))
     with store.read(PROJECT) as reader:
-        u2_before = snapshot(reader)["per_user"]["u2"]  # type: ignore[index]
+        u2_before = snapshot(reader)["per_user"]["u2"]
     with store.unit_of_work(PROJECT) as uow:
         uow.delete_user("u1")
         uow.delete_user("nobody")
@@ -90,11 +90,11 @@ def test_reset_empties_data_and_config(store: Storage) -> None:
     with store.read(PROJECT) as reader:
         empty = snapshot(reader)
     assert empty["users"] == [] and empty["events"] == [] and empty["messages"] == []
-    assert empty["definitions"] == {k: [] for k in empty["definitions"]}  # type: ignore[union-attr]
+    assert empty["definitions"] == {k: [] for k in empty["definitions"]}
     assert empty["levels"] is None and empty["endpoints"] == [] and empty["deliveries"] == []
     assert empty["idempotency"] == {"k1": None, "k2": None, "k3": None}
     assert empty["expiring"] == [] and empty["due"] == []
-    assert all(size == 0 for _, size in empty["boards"].values())  # type: ignore[union-attr]
+    assert all(size == 0 for _, size in empty["boards"].values())
     with store.unit_of_work(PROJECT) as uow:  # usable again, ids reusable
         everything_about(uow, "u1", 10)
         assert uow.insert_message(message(11)).seq > 1  # the stream's seq never goes back

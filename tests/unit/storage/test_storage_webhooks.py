@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from questline_mock.storage.base import Storage, iter_all
+import dataclasses
+
+from questline_mock.domain import Delivery, OutboxMessage
+from questline_mock.storage.base import Page, Storage, iter_all
 
 from tests.unit.storage.storage_records import PROJECT, at, delivery, endpoint, idempotency, message
 
@@ -57,10 +60,18 @@ def test_endpoints_list_in_creation_order_and_keep_their_place(store: Storage) -
         assert [e.id for e in paged] == ["whe_b", "whe_a", "whe_c"]
 
 
+def ids(page: Page[OutboxMessage]) -> list[str]:
+    return [m.id for m in page.items]
+
+
+def pairs(deliveries: list[Delivery]) -> list[tuple[str, str]]:
+    return [(d.message_id, d.endpoint_id) for d in deliveries]
+
+
 def test_messages_get_consecutive_seqs_and_list_oldest_first(store: Storage) -> None:
     with store.unit_of_work(PROJECT) as uow:
         first = uow.insert_message(message(1))
-        assert first.seq == 1 and first == message(1).__class__(**{**vars(message(1)), "seq": 1})
+        assert first.seq == 1 and first == dataclasses.replace(message(1), seq=1)
         uow.insert_message(message(2, user_id="u2", type="user.level.up"))
         uow.insert_message(message(3, user_id=None, type="webhook.test"))
         uow.insert_message(message(4, type="user.level.up"))
@@ -68,7 +79,6 @@ def test_messages_get_consecutive_seqs_and_list_oldest_first(store: Storage) -> 
         got = reader.get_message("msg_2")
         assert got is not None and got.seq == 2 and got.user_id == "u2" and got.data == {"n": 2}
         assert reader.get_message("msg_9") is None
-        ids = lambda page: [m.id for m in page.items]  # noqa: E731
         assert ids(reader.list_messages(10)) == ["msg_1", "msg_2", "msg_3", "msg_4"]
         assert ids(reader.list_messages(10, user_id="u1")) == ["msg_1", "msg_4"]
         assert ids(reader.list_messages(10, types=["user.level.up"])) == ["msg_2", "msg_4"]
@@ -97,7 +107,6 @@ def test_deliveries_round_trip_and_list_in_creation_order(store: Storage) -> Non
     with store.read(PROJECT) as reader:
         assert reader.get_delivery("msg_1", "whe_1") == attempted
         assert reader.get_delivery("msg_3", "whe_1") is None
-        pairs = lambda ds: [(d.message_id, d.endpoint_id) for d in ds]  # noqa: E731
         assert pairs(reader.list_deliveries()) == [
             ("msg_2", "whe_1"),
             ("msg_1", "whe_2"),
