@@ -15,12 +15,13 @@ their ``with`` block.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sortedcontainers import SortedDict  # type: ignore[import-untyped]
 
@@ -67,6 +68,29 @@ from .memory_state import (
     unpack,
 )
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _atomic(
+    write: Callable[Concatenate[_MemoryUnitOfWork, P], R],
+) -> Callable[Concatenate[_MemoryUnitOfWork, P], R]:
+    """A write happens whole or not at all, like one SQL statement: if it raises half-way
+    (DuplicateEventId, a record that will not pickle), what it already did is undone and
+    the unit of work can go on."""
+
+    @functools.wraps(write)
+    def apply(self: _MemoryUnitOfWork, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        log = self._w()
+        mark = len(log)
+        try:
+            return write(self, *args, **kwargs)
+        except BaseException:
+            undo(log, mark)
+            raise
+
+    return apply
+
 
 class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
     def __init__(self, state: ProjectState, log: UndoLog) -> None:
@@ -80,6 +104,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         return self._log
 
     # -- users ---------------------------------------------------------------------------
+    @_atomic
     def put_user(self, user: User) -> None:
         log, p = self._w(), self._p
         row = p.users.get(user.id)
@@ -88,6 +113,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
             log_set(log, p.user_order, seq, user.id)
         log_set(log, p.users, user.id, OrderedRow(seq, pack(user)))
 
+    @_atomic
     def delete_user(self, user_id: str) -> None:
         log, p = self._w(), self._p
         row = p.users.get(user_id)
@@ -124,6 +150,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         log_del(log, p.msg_by_user, user_id)
 
     # -- definitions ---------------------------------------------------------------------
+    @_atomic
     def put_definition(self, kind: str, definition_id: str, document: JSON) -> None:
         log, p = self._w(), self._p
         row = p.defs.get((kind, definition_id))
@@ -139,6 +166,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
             log_set(log, bucket(log, p.rules_by_trigger, trigger, SortedDict), seq, definition_id)
         log_set(log, p.defs, (kind, definition_id), DefinitionRow(seq, trigger, pack(document)))
 
+    @_atomic
     def delete_definition(self, kind: str, definition_id: str) -> None:
         log, p = self._w(), self._p
         row = p.defs.get((kind, definition_id))
@@ -154,10 +182,12 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
                 log_del(log, p.boards, (definition_id, period))
             log_del(log, p.board_periods, definition_id)
 
+    @_atomic
     def put_levels(self, document: JSON | None) -> None:
         log_setattr(self._w(), self._p, "levels", None if document is None else pack(document))
 
     # -- events and ledger ---------------------------------------------------------------
+    @_atomic
     def insert_event(self, event: EventRecord) -> None:
         log, p = self._w(), self._p
         if event.event_id in p.events_by_event_id:
@@ -187,6 +217,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         log_append(log, bucket(log, p.ev_by_user_type, pair, list), row)
         log_insort(log, bucket(log, p.ev_time, pair, list), row, by_occurred)
 
+    @_atomic
     def insert_ledger(self, entry: LedgerEntry) -> None:
         log, p = self._w(), self._p
         log_append(
@@ -196,14 +227,17 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         log_set(log, sums, entry.currency, sums.get(entry.currency, 0) + entry.amount)
 
     # -- progress ------------------------------------------------------------------------
+    @_atomic
     def put_badge_state(self, state: BadgeState) -> None:
         log = self._w()
         log_set(log, bucket(log, self._p.badges, state.user_id, dict), state.badge_id, pack(state))
 
+    @_atomic
     def put_quest_state(self, state: QuestState) -> None:
         log = self._w()
         log_set(log, bucket(log, self._p.quests, state.user_id, dict), state.quest_id, pack(state))
 
+    @_atomic
     def put_streak_state(self, state: StreakState) -> None:
         log, p = self._w(), self._p
         states = bucket(log, p.streaks, state.user_id, dict)
@@ -216,11 +250,13 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
             log_add(log, p.streak_expiry, due)
         log_set(log, states, state.streak_id, ExpiringRow(pack(state), due))
 
+    @_atomic
     def put_rule_usage(self, usage: RuleUsage) -> None:
         log = self._w()
         usages = bucket(log, self._p.rule_usage, usage.user_id, dict)
         log_set(log, usages, usage.rule_id, pack(usage))
 
+    @_atomic
     def put_leaderboard_entry(self, entry: LeaderboardEntry) -> None:
         log, p = self._w(), self._p
         board_key = (entry.leaderboard_id, entry.period_key)
@@ -235,6 +271,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         log_add(log, bucket(log, p.board_periods, entry.leaderboard_id, set), entry.period_key)
 
     # -- idempotency ---------------------------------------------------------------------
+    @_atomic
     def put_idempotency(self, record: IdempotencyRecord) -> None:
         log, p = self._w(), self._p
         self._drop_idempotency(log, record.key)
@@ -242,9 +279,11 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         log_add(log, p.idempotency_age, (created, record.key))
         log_set(log, p.idempotency, record.key, (created, pack(record)))
 
+    @_atomic
     def delete_idempotency(self, key: str) -> None:
         self._drop_idempotency(self._w(), key)
 
+    @_atomic
     def purge_idempotency(self, before: datetime) -> int:
         log, p = self._w(), self._p
         end = p.idempotency_age.bisect_left((to_us(before),))
@@ -260,6 +299,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
             log_del(log, self._p.idempotency, key)
 
     # -- webhooks ------------------------------------------------------------------------
+    @_atomic
     def put_webhook_endpoint(self, endpoint: WebhookEndpoint) -> None:
         log, p = self._w(), self._p
         row = p.endpoints.get(endpoint.id)
@@ -268,6 +308,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
             log_set(log, p.endpoint_order, seq, endpoint.id)
         log_set(log, p.endpoints, endpoint.id, OrderedRow(seq, pack(endpoint)))
 
+    @_atomic
     def delete_webhook_endpoint(self, endpoint_id: str) -> None:
         log, p = self._w(), self._p
         row = p.endpoints.get(endpoint_id)
@@ -277,6 +318,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         for key in list(p.dlv_by_endpoint.get(endpoint_id, {})):
             self._drop_delivery(log, key)
 
+    @_atomic
     def insert_message(self, message: OutboxMessage) -> OutboxMessage:
         log, p = self._w(), self._p
         if message.id in p.messages:
@@ -290,6 +332,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
             log_append(log, bucket(log, p.msg_by_user, row.user_id, list), row)
         return unpack(blob)  # type: ignore[no-any-return]
 
+    @_atomic
     def put_delivery(self, delivery: Delivery) -> None:
         log, p = self._w(), self._p
         key = (delivery.message_id, delivery.endpoint_id)

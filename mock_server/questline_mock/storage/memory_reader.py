@@ -163,6 +163,8 @@ class MemoryReader(Reader):
             found = () if index is None else index.irange_key(None, before, (True, False), True)
             rows = ((row.seq, row) for row in found)
         if filter.since is not None or filter.until is not None:
+            # The order is insertion order, which no time index gives, so the time bounds
+            # filter the walk (as SQLite does); it stops at the page's last match.
             low = -sys.maxsize if filter.since is None else to_us(filter.since)
             high = sys.maxsize if filter.until is None else to_us(filter.until)
             rows = (pair for pair in rows if low <= pair[1].occurred_us < high)

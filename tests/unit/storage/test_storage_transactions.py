@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import pytest
@@ -192,3 +193,25 @@ def test_concurrent_read_modify_write_units_lose_no_update(store: Storage) -> No
     with store.read(PROJECT) as reader:
         final = reader.get_user("counter")
     assert final is not None and final.xp == 100
+
+
+def test_a_write_that_fails_half_way_changes_nothing_and_the_unit_goes_on(store: Storage) -> None:
+    unstorable = threading.Lock()  # neither pickled nor JSON-encoded
+    with store.unit_of_work(PROJECT) as uow:
+        uow.put_user(user("a"))
+        uow.put_definition("rules", "r1", rule("r1", "login"))
+        with pytest.raises(TypeError):
+            uow.put_user(user("b", traits={"lock": unstorable}))
+        with pytest.raises(TypeError):
+            uow.put_definition("rules", "r2", rule("r2", "login", extra=unstorable))
+        with pytest.raises(TypeError):
+            uow.put_definition("rules", "r1", rule("r1", "purchase", extra=unstorable))
+        with pytest.raises(TypeError):
+            uow.insert_message(dataclasses.replace(message(1), data={"lock": unstorable}))
+        uow.put_user(user("c"))
+        assert uow.insert_message(message(2)).seq == 1
+    with store.read(PROJECT) as reader:
+        assert [u.id for u in reader.list_users(10).items] == ["a", "c"]
+        assert [r["id"] for r in reader.list_definitions("rules").items] == ["r1"]
+        assert [r["id"] for r in reader.rules_for_event_type("login")] == ["r1"]
+        assert reader.rules_for_event_type("purchase") == []
