@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..domain import JSON
-from ..engine import EventInput, process_event
+from ..engine import DefinitionError, EngineError, EventInput, process_event
 from ..engine.render import event_detail_json, event_json
 from ..jsonutil import json_depth
-from ..storage.base import EventFilter, Page
+from ..storage.base import EventFilter, Page, UnitOfWork
 from .core import ProjectScope, commit
-from .users import check_profile
+from .users import ProfileRejected, check_profile
 
 MAX_FUTURE = timedelta(minutes=5)
 MAX_PROPERTIES_BYTES = 32 * 1024
@@ -25,6 +25,10 @@ class EventRejected(Exception):
     def __init__(self, errors: list[JSON]) -> None:
         super().__init__(errors[0]["message"])
         self.errors = errors
+
+
+# What one batch entry may fail with; anything else is a bug and fails the whole request.
+ENTRY_ERRORS = (EventRejected, ProfileRejected, DefinitionError, EngineError)
 
 
 @dataclass
@@ -52,12 +56,11 @@ def check_limits(payload: JSON, now: datetime, loc: list[str | int]) -> None:
         raise EventRejected(errors)
 
 
-def send(scope: ProjectScope, payload: JSON, loc: list[str | int] | None = None) -> Sent:
-    """Process one structurally valid event (``payload`` as the request model dumped it)."""
-    now = scope.now()
-    check_limits(payload, now, loc or ["body"])
-    check_profile(payload.get("user"), [*(loc or ["body"]), "user"])
-    event = EventInput(
+def prepare(payload: JSON, now: datetime, loc: list[str | int]) -> EventInput:
+    """Checks the schema cannot express (sizes, the future, the timezone), then the input."""
+    check_limits(payload, now, loc)
+    check_profile(payload.get("user"), [*loc, "user"])
+    return EventInput(
         user_id=payload["user_id"],
         type=payload["type"],
         occurred_at=payload.get("occurred_at") or now,
@@ -65,14 +68,49 @@ def send(scope: ProjectScope, payload: JSON, loc: list[str | int] | None = None)
         event_id=payload.get("event_id"),
         user_profile=payload.get("user"),
     )
-    with scope.user_locked(event.user_id), scope.uow() as uow:
-        if event.event_id is not None:
-            first = uow.get_event_by_event_id(event.event_id)
-            if first is not None:
-                return Sent({**first.result, "replayed": True}, True)
-        outcome = process_event(uow, event, now, scope.backend.ids)
-        commit(scope, uow, outcome.changes, now)
+
+
+def _apply(scope: ProjectScope, uow: UnitOfWork, event: EventInput, now: datetime) -> Sent:
+    if event.event_id is not None:
+        first = uow.get_event_by_event_id(event.event_id)
+        if first is not None:
+            return Sent({**first.result, "replayed": True}, True)
+    outcome = process_event(uow, event, now, scope.backend.ids)
+    commit(scope, uow, outcome.changes, now)
     return Sent({**outcome.result, "replayed": False}, False)
+
+
+def send(scope: ProjectScope, payload: JSON) -> Sent:
+    """Process one structurally valid event (``payload`` as the request model dumped it)."""
+    now = scope.now()
+    event = prepare(payload, now, ["body"])
+    with scope.user_locked(event.user_id), scope.uow() as uow:
+        return _apply(scope, uow, event, now)
+
+
+def send_batch(scope: ProjectScope, entries: list[JSON | Exception]) -> list[Sent | Exception]:
+    """Process a batch in order, each entry on its own: a failing entry is reported and the
+    others still apply. ``entries`` holds each structurally valid payload, or the error that
+    entry already failed with.
+
+    The whole batch is one unit of work (one transaction, one fsync in SQLite, committed
+    before the response): entries fail only while the engine decides, before anything of
+    theirs is written, so one entry's failure never leaves half of it behind. The unit of
+    work serialises with every other writer, so no per-user lock is needed inside it.
+    """
+    now = scope.now()
+    results: list[Sent | Exception] = []
+    with scope.uow() as uow:
+        for index, entry in enumerate(entries):
+            if isinstance(entry, Exception):
+                results.append(entry)
+                continue
+            try:
+                event = prepare(entry, now, ["body", "events", index])
+                results.append(_apply(scope, uow, event, now))
+            except ENTRY_ERRORS as exc:
+                results.append(exc)
+    return results
 
 
 def get(scope: ProjectScope, id: str) -> JSON | None:

@@ -298,18 +298,21 @@ def evaluate(condition: JSON | None, facts: FactReader) -> tuple[bool, JSON | No
 
 def _evaluate(node: JSON, facts: FactReader) -> tuple[bool, JSON]:
     if not isinstance(node, dict):  # unreachable for saved definitions; false, not a crash
-        return False, {"error": "not a condition", "result": False}
+        return False, {"kind": "fact", "error": "not a condition", "result": False}
     for key, combine in _COMBINATORS.items():
         if key in node:
             children = node[key] if key != "not" else [node[key]]
             traces = [_evaluate(expand_shorthand(child), facts) for child in children]
             result = combine([held for held, _ in traces])
-            return result, {"op": key, "result": result, "children": [t for _, t in traces]}
+            return result, {"kind": key, "result": result, "children": [t for _, t in traces]}
     if "aggregate" in node:
         actual = facts.aggregate(node["aggregate"])
         result = compare(node.get("operator", ""), actual, node.get("value"))
+        aggregate = node["aggregate"]
         return result, {
-            "aggregate": dict(node["aggregate"]),
+            "kind": "aggregate",
+            "fact": _describe(aggregate),
+            "aggregate": dict(aggregate),
             "operator": node.get("operator"),
             "expected": node.get("value"),
             "actual": actual,
@@ -318,6 +321,7 @@ def _evaluate(node: JSON, facts: FactReader) -> tuple[bool, JSON]:
     actual = facts.fact(node.get("fact", ""))
     result = compare(node.get("operator", ""), actual, node.get("value"))
     trace: JSON = {
+        "kind": "fact",
         "fact": node.get("fact"),
         "operator": node.get("operator"),
         "expected": node.get("value"),
@@ -327,6 +331,14 @@ def _evaluate(node: JSON, facts: FactReader) -> tuple[bool, JSON]:
     if actual is MISSING:
         trace["missing"] = True
     return result, trace
+
+
+def _describe(aggregate: JSON) -> str:
+    """``sum(purchase.amount, 604800s)`` — an aggregate leaf's "fact" in the trace."""
+    target = aggregate.get("event_type", "?")
+    if aggregate.get("property"):
+        target = f"{target}.{aggregate['property']}"
+    return f"{aggregate.get('function', 'count')}({target}, {aggregate.get('window_seconds')}s)"
 
 
 _COMBINATORS: dict[str, Callable[[list[bool]], bool]] = {

@@ -11,28 +11,36 @@ from ..engine import DefinitionError, EngineError
 from ..engine.periods import PeriodError
 from .problems import ApiProblem, ValidationProblem, field_error, problem_response
 
+DOMAIN_ERRORS = (
+    ApiProblem,
+    EngineError,
+    DefinitionError,
+    EventRejected,
+    ProfileRejected,
+    PeriodError,
+    StillReferenced,
+)
+
+
+def to_problem(exc: Exception) -> ApiProblem:
+    """The problem a domain error is on the wire (also used per entry by the batch)."""
+    if isinstance(exc, ApiProblem):
+        return exc
+    if isinstance(exc, EngineError):
+        errors = [field_error(exc.loc, exc.message, exc.code)] if exc.loc else []
+        return ApiProblem(exc.status, exc.message, code=exc.code, errors=errors)
+    if isinstance(exc, DefinitionError | EventRejected | ProfileRejected):
+        return ValidationProblem(exc.errors)
+    if isinstance(exc, PeriodError):
+        return ValidationProblem([field_error(["query", "period_start"], str(exc))])
+    if isinstance(exc, StillReferenced):
+        return ApiProblem(409, str(exc), code="conflict")
+    raise TypeError(f"not a domain error: {exc!r}")
+
 
 def register(app: Flask) -> None:
-    @app.errorhandler(EngineError)
-    def _engine(exc: EngineError) -> Response:
-        errors = [{"loc": exc.loc, "message": exc.message, "type": exc.code}] if exc.loc else []
-        return problem_response(ApiProblem(exc.status, exc.message, code=exc.code, errors=errors))
+    for error in DOMAIN_ERRORS[1:]:  # ApiProblem has its handler in app.py
 
-    @app.errorhandler(DefinitionError)
-    def _definition(exc: DefinitionError) -> Response:
-        return problem_response(ValidationProblem(exc.errors))
-
-    @app.errorhandler(EventRejected)
-    @app.errorhandler(ProfileRejected)
-    def _rejected(exc: EventRejected | ProfileRejected) -> Response:
-        return problem_response(ValidationProblem(exc.errors))
-
-    @app.errorhandler(PeriodError)
-    def _period(exc: PeriodError) -> Response:
-        return problem_response(
-            ValidationProblem([field_error(["query", "period_start"], str(exc))])
-        )
-
-    @app.errorhandler(StillReferenced)
-    def _referenced(exc: StillReferenced) -> Response:
-        return problem_response(ApiProblem(409, str(exc), code="conflict"))
+        @app.errorhandler(error)
+        def _domain(exc: Exception) -> Response:
+            return problem_response(to_problem(exc))

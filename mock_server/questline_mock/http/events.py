@@ -8,14 +8,13 @@ from flask import Blueprint, Response
 from questline import types as t
 
 from ..backend import events
-from ..backend.users import ProfileRejected
-from ..engine import EngineError
 from ..engine.render import parse_time
 from ..storage.base import EventFilter
 from . import pagination
 from .context import json_response, scope
+from .errors import to_problem
 from .parsing import USER_ID, json_body, parse_body, query_datetime, query_str, validate, wire
-from .problems import ApiProblem, NotFound, ValidationProblem, field_error, problem_body
+from .problems import ApiProblem, NotFound, ValidationProblem, field_error
 
 bp = Blueprint("events", __name__)
 
@@ -37,25 +36,32 @@ def send() -> Response:
 
 @bp.post("/v1/events/batch")
 def batch() -> Response:
-    entries = _batch_entries()
-    results: list[dict[str, Any]] = []
-    counts = {"processed": 0, "replayed": 0, "failed": 0}
-    for index, entry in enumerate(entries):
-        loc: list[str | int] = ["body", "events", index]
+    entries: list[dict[str, Any] | Exception] = []
+    for index, entry in enumerate(_batch_entries()):
         try:
-            model = validate(t.EventCreate, entry, loc)
-            sent = events.send(scope(), _event_payload(model), loc)
+            entries.append(
+                _event_payload(validate(t.EventCreate, entry, ["body", "events", index]))
+            )
         except ApiProblem as problem:
-            results.append(_failed(index, problem.to_json()))
-        except (events.EventRejected, ProfileRejected) as exc:
-            results.append(_failed(index, ValidationProblem(exc.errors).to_json()))
-        except EngineError as exc:
-            results.append(_failed(index, problem_body(exc.status, exc.message, code=exc.code)))
-        else:
-            status = "replayed" if sent.replayed else "processed"
-            results.append({"index": index, "status": status, "result": sent.body, "error": None})
-        counts[results[-1]["status"]] += 1
+            entries.append(problem)
+    results = [_entry(index, r) for index, r in enumerate(events.send_batch(scope(), entries))]
+    counts = {
+        status: sum(r["status"] == status for r in results)
+        for status in ("processed", "replayed", "failed")
+    }
     return json_response({"results": results, **counts})
+
+
+def _entry(index: int, outcome: events.Sent | Exception) -> dict[str, Any]:
+    if isinstance(outcome, Exception):
+        return {
+            "index": index,
+            "status": "failed",
+            "result": None,
+            "error": to_problem(outcome).to_json(),
+        }
+    status = "replayed" if outcome.replayed else "processed"
+    return {"index": index, "status": status, "result": outcome.body, "error": None}
 
 
 def _batch_entries() -> list[Any]:
@@ -82,10 +88,6 @@ def _batch_entries() -> list[Any]:
             ]
         )
     return entries
-
-
-def _failed(index: int, problem: dict[str, Any]) -> dict[str, Any]:
-    return {"index": index, "status": "failed", "result": None, "error": problem}
 
 
 @bp.get("/v1/events")

@@ -193,10 +193,11 @@ def test_trace_names_every_leaf_with_its_actual_value() -> None:
     held, trace = evaluate(condition, facts)
     assert held is False
     assert trace == {
-        "op": "all",
+        "kind": "all",
         "result": False,
         "children": [
             {
+                "kind": "fact",
                 "fact": "properties.score",
                 "operator": "gte",
                 "expected": 80,
@@ -204,10 +205,11 @@ def test_trace_names_every_leaf_with_its_actual_value() -> None:
                 "result": False,
             },
             {
-                "op": "not",
+                "kind": "not",
                 "result": True,
                 "children": [
                     {
+                        "kind": "fact",
                         "fact": "properties.coupon",
                         "operator": "exists",
                         "expected": None,

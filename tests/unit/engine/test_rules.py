@@ -109,6 +109,7 @@ def test_conditions_not_met_leave_an_explained_trace(harness: Harness) -> None:
             "matched": False,
             "skipped_reason": "conditions_not_met",
             "conditions": {
+                "kind": "fact",
                 "fact": "properties.score",
                 "operator": "gte",
                 "expected": 80,

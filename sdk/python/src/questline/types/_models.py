@@ -1079,10 +1079,10 @@ class ConditionTrace(QuestlineModel):
 
 
 RuleSkipReason = TypeAliasType(
-    "RuleSkipReason", Literal["disabled", "inactive", "limit", "cooldown"]
+    "RuleSkipReason", Literal["disabled", "inactive", "limit", "cooldown", "conditions_not_met"]
 )
 """
-Why a rule whose trigger matched did not run: disabled, outside `active_from`/`active_until`, `max_per_user` reached, or within its cooldown.
+Why a rule whose trigger matched did not run: disabled, outside `active_from`/`active_until`, `max_per_user` reached, within its cooldown, or its conditions did not hold (the `conditions` trace then shows which leaf was false and the value its fact had).
 """
 
 
@@ -1101,7 +1101,7 @@ class RuleTrace(QuestlineModel):
     """
     skipped_reason: RuleSkipReason | None
     """
-    Set when the rule was skipped before its conditions.
+    Why the rule did not run; null when it ran.
     """
     conditions: ConditionTrace | None
     """

@@ -1,0 +1,100 @@
+"""Events over HTTP: replays, batches, history and the explain trace."""
+
+from __future__ import annotations
+
+from tests.support.client import SpecCheckedClient
+
+XP_RULE = {
+    "trigger": {"event_type": "lesson_completed"},
+    "conditions": {"type": "property_gte", "property": "score", "value": 80},
+    "actions": [{"type": "grant_xp", "amount": 50}],
+}
+
+
+def setup_rule(client: SpecCheckedClient) -> None:
+    assert client.put("/v1/rules/good-lesson", json=XP_RULE).status_code == 200
+
+
+def test_same_event_id_applies_once_and_replays_the_first_result(client: SpecCheckedClient) -> None:
+    setup_rule(client)
+    event = {
+        "event_id": "lesson-1",
+        "user_id": "u1",
+        "type": "lesson_completed",
+        "properties": {"score": 90},
+    }
+    first = client.post("/v1/events", json=event).json
+    again = client.post("/v1/events", json=event).json
+    assert (first["replayed"], again["replayed"]) == (False, True)
+    assert again["event"] == first["event"] and again["effects"] == first["effects"]
+    assert client.get("/v1/users/u1").json["xp"] == 50
+
+
+def test_a_batch_processes_each_entry_on_its_own_in_order(client: SpecCheckedClient) -> None:
+    setup_rule(client)
+    events = [
+        {"event_id": "a", "user_id": "u1", "type": "lesson_completed", "properties": {"score": 95}},
+        {"user_id": "bad id!", "type": "lesson_completed"},
+        {"event_id": "a", "user_id": "u1", "type": "lesson_completed", "properties": {"score": 95}},
+        {
+            "user_id": "u1",
+            "type": "lesson_completed",
+            "properties": {"score": 85},
+            "user": {"timezone": "Nowhere/City"},
+        },
+        {"user_id": "u2", "type": "lesson_completed", "properties": {"score": "81"}},
+    ]
+    body = client.post("/v1/events/batch", json={"events": events}).json
+    assert [r["status"] for r in body["results"]] == [
+        "processed",
+        "failed",
+        "replayed",
+        "failed",
+        "processed",
+    ]
+    assert [r["index"] for r in body["results"]] == [0, 1, 2, 3, 4]
+    assert (body["processed"], body["replayed"], body["failed"]) == (2, 1, 2)
+    assert body["results"][1]["error"]["errors"][0]["loc"] == ["body", "events", 1, "user_id"]
+    assert body["results"][3]["error"]["errors"][0]["loc"] == [
+        "body",
+        "events",
+        3,
+        "user",
+        "timezone",
+    ]
+    assert client.get("/v1/users/u1").json["xp"] == 50
+    assert client.get("/v1/users/u2").json["xp"] == 50  # a numeric string compares as a number
+
+
+def test_history_lists_newest_first_with_filters_and_pages(client: SpecCheckedClient) -> None:
+    for n in range(5):
+        client.post(
+            "/v1/events", json={"user_id": f"u{n % 2}", "type": "tick" if n % 2 else "tock"}
+        )
+    page = client.get("/v1/events?limit=2").json
+    assert len(page["data"]) == 2 and page["has_more"] is True
+    rest = client.get(f"/v1/events?limit=10&cursor={page['next_cursor']}").json
+    ids = [e["id"] for e in page["data"] + rest["data"]]
+    assert len(ids) == 5 and ids == sorted(ids, reverse=True)
+    assert {e["user_id"] for e in client.get("/v1/events?user_id=u1").json["data"]} == {"u1"}
+    assert {e["type"] for e in client.get("/v1/events?type=tock").json["data"]} == {"tock"}
+    assert len(client.get("/v1/users/u0/events").json["data"]) == 3
+
+
+def test_retrieve_explains_why_a_rule_did_not_fire(client: SpecCheckedClient) -> None:
+    setup_rule(client)
+    sent = client.post(
+        "/v1/events",
+        json={"user_id": "u1", "type": "lesson_completed", "properties": {"score": 42}},
+    )
+    detail = client.get(f"/v1/events/{sent.json['event']['id']}").json
+    assert detail["rules_triggered"] == []
+    (trace,) = detail["trace"]
+    assert trace["rule_id"] == "good-lesson" and trace["matched"] is False
+    leaf = trace["conditions"]
+    assert (leaf["fact"], leaf["operator"], leaf["actual"], leaf["result"]) == (
+        "properties.score",
+        "gte",
+        42,
+        False,
+    )
