@@ -47,6 +47,10 @@ BATCH = 256
 SEND_CONCURRENCY = 8
 # The worker's longest sleep: retries scheduled in the future are found within this.
 POLL_SECONDS = 1.0
+# While events keep arriving, the worker rests this many times as long as its last pass
+# took, so delivery uses at most 1/(1+ratio) of the process and never starves intake (the
+# GIL is shared); an idle server drains at full speed. See bench/webhook_bench.py.
+BUSY_REST_RATIO = 4.0
 USER_AGENT = "Questline-Webhooks/1.0"
 
 _Key = tuple[str, str, str]  # (project id, message id, endpoint id)
@@ -259,18 +263,26 @@ class _Worker(threading.Thread):
         return not (self._stopping.is_set() or self._backend.closed.is_set())
 
     def run(self) -> None:
-        seen = self._backend.wait_for_outbox(0.0, seen=-1)  # the current version, no wait
         while self._running():
-            attempted = 0
-            try:
-                for project in self._backend.storage.list_projects():
-                    if not self._running():
-                        return
-                    scope = self._backend.scope(project)
-                    attempted += self._deliverer.deliver_due(scope, max_batches=1)
-            except Exception:
-                if not self._running():
-                    return
-                log.exception("webhook delivery pass failed; retrying")
+            seen = self._backend.wait_for_outbox(0.0, seen=-1)  # the current version, no wait
+            started = time.perf_counter()
+            attempted = self._pass()
             if attempted == 0:
-                seen = self._backend.wait_for_outbox(POLL_SECONDS, seen)
+                self._backend.wait_for_outbox(POLL_SECONDS, seen)
+            elif self._backend.wait_for_outbox(0.0, seen=-1) != seen:
+                # Messages were queued during the pass: intake is busy, so yield to it.
+                self._stopping.wait((time.perf_counter() - started) * BUSY_REST_RATIO)
+
+    def _pass(self) -> int:
+        """One batch per project with anything due; returns how many were attempted."""
+        attempted = 0
+        try:
+            for project in self._backend.storage.list_projects():
+                if not self._running():
+                    break
+                scope = self._backend.scope(project)
+                attempted += self._deliverer.deliver_due(scope, max_batches=1)
+        except Exception:
+            if self._running():
+                log.exception("webhook delivery pass failed; retrying")
+        return attempted

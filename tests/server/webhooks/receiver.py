@@ -18,6 +18,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     path: str
+    status: int  # what the receiver answered
 
     @property
     def webhook_id(self) -> str:
@@ -55,7 +56,7 @@ class Receiver:
                 self.end_headers()
                 self.wfile.write(reply.body)
                 with receiver._changed:
-                    receiver.requests.append(Received(headers, body, self.path))
+                    receiver.requests.append(Received(headers, body, self.path, reply.status))
                     receiver._changed.notify_all()
 
             def log_message(self, format: str, *args: object) -> None:
