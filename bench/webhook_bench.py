@@ -13,9 +13,9 @@ Rows:
 * ``drain after outage``: N messages whose first attempt failed (receiver down), then the
   receiver comes back and the sandbox clock moves past the first retry: time to deliver all;
 * ``intake``: ``POST /v1/events`` per second from one client thread, with an endpoint
-  subscribed to everything (2 messages per event), first with no worker running (messages
-  just queue), then with the background worker delivering as they arrive. The ratio is the
-  target: delivery must not slow intake by more than 20% (ratio >= 0.80).
+  subscribed to everything (2 messages per event), with no worker running (messages just
+  queue) and with the background worker delivering as they arrive; three interleaved runs
+  of each, best kept. The ratio is the target: delivery must not slow intake by more than 20% (ratio >= 0.80).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from questline_mock.webhooks.delivery import deliver_due
 from questline_mock.webhooks.outbox import queue_to_endpoint
 
 KEY = "sk_test_questline"
+ROUNDS = 3
 
 
 # -- the receiver process --------------------------------------------------------------------
@@ -166,8 +167,12 @@ def main() -> None:
             tmp = Path(tmp_name)
             rate = deliveries_per_second(receiver, fresh_db(tmp, "a", args.db), args.messages)
             drain = drain_after_outage(receiver, fresh_db(tmp, "b", args.db), args.messages)
-            without = intake_rate(receiver, fresh_db(tmp, "c", args.db), args.events, False)
-            with_worker = intake_rate(receiver, fresh_db(tmp, "d", args.db), args.events, True)
+            # Interleaved runs, best of each: the machine's other load hits both alike.
+            without = with_worker = 0.0
+            for run in range(ROUNDS):
+                db_c, db_d = fresh_db(tmp, f"c{run}", args.db), fresh_db(tmp, f"d{run}", args.db)
+                without = max(without, intake_rate(receiver, db_c, args.events, False))
+                with_worker = max(with_worker, intake_rate(receiver, db_d, args.events, True))
     finally:
         receiver.stop()
     storage = "sqlite" if args.db else "memory"

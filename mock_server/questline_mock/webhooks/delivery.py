@@ -50,7 +50,7 @@ POLL_SECONDS = 1.0
 # While events keep arriving, the worker rests this many times as long as its last pass
 # took, so delivery uses at most 1/(1+ratio) of the process and never starves intake (the
 # GIL is shared); an idle server drains at full speed. See bench/webhook_bench.py.
-BUSY_REST_RATIO = 4.0
+BUSY_REST_RATIO = 6.0
 USER_AGENT = "Questline-Webhooks/1.0"
 
 _Key = tuple[str, str, str]  # (project id, message id, endpoint id)
