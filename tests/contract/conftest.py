@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,37 +59,49 @@ def project(server: Server) -> SandboxProject:
         return admin.sandbox.projects.create()
 
 
+@pytest.fixture
+def wire() -> Wire:
+    """The record of every request the test's clients sent."""
+    return Wire()
+
+
 @dataclass
 class Clients:
     """Makes clients of the test's flavour on the test's server and project.
 
-    Every client shares ``wire``, the record of requests sent, and retries without
-    sleeping (``backoff.waits`` holds the waits the real schedule would have made).
+    Every client shares ``wire`` and retries without sleeping (``backoff.waits`` holds the
+    waits the real schedule would have made).
     """
 
     flavour: str
     server: Server
     project: SandboxProject
-    wire: Wire = field(default_factory=Wire)
+    wire: Wire
     backoff: InstantBackoff = field(default_factory=InstantBackoff)
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     _runner: asyncio.Runner | None = None
 
     def new(self, *, api_key: str | None = None, **options: Any) -> Any:
         """A ``Questline``, or an ``AsyncQuestline`` behind :class:`Blocking`."""
-        settings: dict[str, Any] = {
+        if self.flavour == "sync":
+            http = self._stack.enter_context(self.server.http_client(self.wire))
+            settings = self._settings(api_key, options)
+            return self._stack.enter_context(Questline(http_client=http, **settings))
+        return Blocking(self.new_async(api_key=api_key, **options), self.runner)
+
+    def new_async(self, *, api_key: str | None = None, **options: Any) -> AsyncQuestline:
+        """A bare ``AsyncQuestline``, to be used on :attr:`runner`'s loop."""
+        http = self.server.async_http_client(self.wire)
+        self._stack.callback(self.runner.run, http.aclose())
+        return AsyncQuestline(http_client=http, **self._settings(api_key, options))
+
+    def _settings(self, api_key: str | None, options: dict[str, Any]) -> dict[str, Any]:
+        return {
             "api_key": api_key or self.project.api_key,
             "base_url": self.server.base_url,
             "backoff": self.backoff,
             **options,
         }
-        if self.flavour == "sync":
-            http = self._stack.enter_context(self.server.http_client(self.wire))
-            return self._stack.enter_context(Questline(http_client=http, **settings))
-        runner = self.runner
-        http_async = self.server.async_http_client(self.wire)
-        self._stack.callback(runner.run, http_async.aclose())
-        return Blocking(AsyncQuestline(http_client=http_async, **settings), runner)
 
     @property
     def runner(self) -> asyncio.Runner:
@@ -104,9 +116,9 @@ class Clients:
 
 @pytest.fixture(params=FLAVOURS)
 def clients(
-    request: pytest.FixtureRequest, server: Server, project: SandboxProject
+    request: pytest.FixtureRequest, server: Server, project: SandboxProject, wire: Wire
 ) -> Iterator[Clients]:
-    made = Clients(request.param, server, project)
+    made = Clients(request.param, server, project, wire)
     yield made
     made.close()
 
@@ -118,5 +130,14 @@ def client(clients: Clients) -> Any:
 
 
 @pytest.fixture
-def wire(clients: Clients) -> Wire:
-    return clients.wire
+async def aclient(
+    server: Server, project: SandboxProject, wire: Wire
+) -> AsyncIterator[AsyncQuestline]:
+    """An ``AsyncQuestline`` on the test's own loop, for async-only features."""
+    async with server.async_http_client(wire) as http:
+        yield AsyncQuestline(
+            api_key=project.api_key,
+            base_url=server.base_url,
+            http_client=http,
+            backoff=InstantBackoff(),
+        )

@@ -2,9 +2,10 @@
 
 In-process, the sync client gets an ``httpx.Client`` over ``httpx.WSGITransport`` straight
 into the Flask app. httpx has no async WSGI transport, so :class:`AsyncWSGITransport` runs
-the same sync transport in a worker thread: the async client's own I/O path (``await
+the same sync transport in worker threads: the async client's own I/O path (``await
 send``, ``aread``, ``aclose``) runs unchanged, and the app sees ordinary WSGI calls, as it
-would under waitress. Over loopback, both clients use httpx's real transports against a
+would under waitress. Both stream response bodies lazily, so the live message stream
+works in-process too. Over loopback, both clients use httpx's real transports against a
 ``questline-mock serve --port 0`` subprocess.
 
 Either way every request goes through a :class:`Wire`, which records what was sent, so a
@@ -14,10 +15,12 @@ test can prove that bad input sent nothing, or that retries reused one idempoten
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from questline_mock.sandbox.faults import ConnectionDropped
 
 ADMIN_KEY = "sk_test_questline"
 # In-process requests never leave the process; ``.test`` (RFC 2606) cannot be a real host.
@@ -67,23 +70,58 @@ class AsyncRecordingTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+class WSGITransport(httpx.WSGITransport):
+    """httpx's WSGI transport, where a sandbox ``drop`` fault is a dropped connection.
+
+    Over a socket, waitress closes the connection without answering; in-process the app
+    raises :class:`ConnectionDropped`, turned here into what httpx raises for the former.
+    """
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return super().handle_request(request)
+        except ConnectionDropped:
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            ) from None
+
+
 class AsyncWSGITransport(httpx.AsyncBaseTransport):
-    """A WSGI app behind an async transport: the sync ``WSGITransport`` in a worker thread."""
+    """A WSGI app behind an async transport: the sync ``WSGITransport`` in worker threads.
+
+    The body is streamed chunk by chunk, each read in a thread, so a live response (the
+    message stream) arrives as the app produces it without blocking the event loop.
+    """
 
     def __init__(self, app: Any) -> None:
-        self._sync = httpx.WSGITransport(app=app)
+        self._sync = WSGITransport(app=app)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
         sync_request = httpx.Request(
             request.method, request.url, headers=request.headers, content=body
         )
-        status, headers, content = await asyncio.to_thread(self._call, sync_request)
-        return httpx.Response(status, headers=headers, content=content, request=request)
+        response = await asyncio.to_thread(self._sync.handle_request, sync_request)
+        assert isinstance(response.stream, httpx.SyncByteStream)
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_ThreadedByteStream(response.stream),
+            request=request,
+        )
 
-    def _call(self, request: httpx.Request) -> tuple[int, httpx.Headers, bytes]:
-        response = self._sync.handle_request(request)
-        return response.status_code, response.headers, response.read()
+
+class _ThreadedByteStream(httpx.AsyncByteStream):
+    def __init__(self, stream: httpx.SyncByteStream) -> None:
+        self._stream = stream
+        self._chunks = iter(stream)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while (chunk := await asyncio.to_thread(next, self._chunks, None)) is not None:
+            yield chunk
+
+    async def aclose(self) -> None:
+        await asyncio.to_thread(self._stream.close)
 
 
 @dataclass
@@ -96,7 +134,7 @@ class Server:
 
     def http_client(self, wire: Wire) -> httpx.Client:
         inner: httpx.BaseTransport = (
-            httpx.WSGITransport(app=self.app) if self.app is not None else httpx.HTTPTransport()
+            WSGITransport(app=self.app) if self.app is not None else httpx.HTTPTransport()
         )
         return httpx.Client(transport=RecordingTransport(inner, wire))
 
