@@ -79,8 +79,10 @@ def serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        server.close()
+        # Backend first: open streams see it closing and end, so waitress's close does not
+        # wait on their threads.
         app.extensions["questline"].close()
+        server.close()
         print("stopped", file=sys.stderr, flush=True)
     return 0
 
