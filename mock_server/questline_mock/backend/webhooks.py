@@ -72,6 +72,7 @@ def endpoint_json(endpoint: WebhookEndpoint, secret: str | None = None) -> JSON:
         "url": endpoint.url,
         "event_types": list(endpoint.event_types),
         "enabled": endpoint.enabled,
+        "disabled_reason": endpoint.disabled_reason,
         "description": endpoint.description,
         "secret": secret,
         "created_at": format_time(endpoint.created_at),

@@ -189,7 +189,7 @@ class Aggregate(QuestlineModel):
     """
     Dot path inside the events' `properties` to sum; required when `function` is `sum`.
     """
-    window_seconds: Annotated[int, Field(examples=[604800], ge=1)]
+    window_seconds: Annotated[int, Field(examples=[604800], ge=1, le=9007199254740991)]
     """
     Length of the window in seconds.
     """
@@ -291,7 +291,7 @@ class ComputedAmount(QuestlineModel):
     """
 
 
-Amount1 = TypeAliasType("Amount1", Annotated[int, Field(ge=0)])
+Amount1 = TypeAliasType("Amount1", Annotated[int, Field(ge=0, le=1000000000)])
 """
 A fixed non-negative integer, or an amount computed from a fact.
 """
@@ -726,7 +726,7 @@ class TransactionCreate(QuestlineModel):
     """
     Currency id.
     """
-    amount: Annotated[int, Field(examples=[-25])]
+    amount: Annotated[int, Field(examples=[-25], ge=-1000000000, le=1000000000)]
     """
     Signed, non-zero amount. A debit that would take the balance below zero fails with `409 insufficient_balance` and changes nothing.
     """
@@ -1152,7 +1152,7 @@ class BadgeTier(QuestlineModel):
     """
     Tier name.
     """
-    target: Annotated[int, Field(examples=[10], ge=1)]
+    target: Annotated[int, Field(examples=[10], ge=1, le=9007199254740991)]
     """
     Progress needed.
     """
@@ -1260,11 +1260,11 @@ class RuleLimits(QuestlineModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    max_per_user: Annotated[int | None, Field(ge=1)] = None
+    max_per_user: Annotated[int | None, Field(ge=1, le=9007199254740991)] = None
     """
     Runs per user, ever.
     """
-    cooldown_seconds: Annotated[int | None, Field(ge=1)] = None
+    cooldown_seconds: Annotated[int | None, Field(ge=1, le=9007199254740991)] = None
     """
     Minimum time between two runs for one user.
     """
@@ -1900,6 +1900,10 @@ class WebhookEndpoint(QuestlineModel):
     url: AnyUrl
     event_types: list[WebhookEventType]
     enabled: bool
+    disabled_reason: str | None
+    """
+    Why the server disabled the endpoint (e.g. the receiver answered 410 Gone); null while enabled or when it was disabled through the API.
+    """
     description: str | None
     secret: Annotated[str | None, Field(examples=["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])]
     """
@@ -2419,11 +2423,11 @@ class Level(QuestlineModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    level: Annotated[int, Field(ge=1)]
+    level: Annotated[int, Field(ge=1, le=9007199254740991)]
     """
     Level number (1, 2, …).
     """
-    min_xp: Annotated[int, Field(ge=0)]
+    min_xp: Annotated[int, Field(ge=0, le=9007199254740991)]
     """
     XP needed to reach it. Strictly increasing; level 1 is 0.
     """
@@ -2467,7 +2471,7 @@ class StreakMilestone(QuestlineModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    count: Annotated[int, Field(examples=[7], ge=1)]
+    count: Annotated[int, Field(examples=[7], ge=1, le=9007199254740991)]
     """
     Streak length.
     """
@@ -2739,6 +2743,9 @@ class EventCriteria(QuestlineModel):
     Event type, snake_case (dots, colons and dashes allowed).
     """
     conditions: Condition | None = None
+    """
+    Must hold for an event to count; null or absent means every event of the type counts.
+    """
 
 
 class BadgeCriteria(QuestlineModel):
@@ -2756,11 +2763,14 @@ class BadgeCriteria(QuestlineModel):
     Event type, snake_case (dots, colons and dashes allowed).
     """
     conditions: Condition | None = None
+    """
+    Must hold for an event to count; null or absent means every event of the type counts.
+    """
     count_property: Annotated[
         str | None, Field(examples=["lessons"], pattern="^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$")
     ] = None
     """
-    Dot path inside the event's `properties` whose (numeric) value is added.
+    Dot path inside the event's `properties` whose (numeric) value is added; null or absent adds 1 per event.
     """
 
 
@@ -2792,7 +2802,7 @@ class BadgeUpsert(QuestlineModel):
     """
     Events that progress the badge. Without it, only actions progress it.
     """
-    target: Annotated[int | None, Field(ge=1)] = 1
+    target: Annotated[int | None, Field(ge=1, le=9007199254740991)] = 1
     """
     Progress needed to award it.
     """
@@ -2850,9 +2860,9 @@ class QuestStep(QuestlineModel):
     """
     criteria: EventCriteria | None = None
     """
-    Events that progress the step. Without it, only actions do.
+    Events that progress the step. Without it (null or absent), only actions do.
     """
-    target: Annotated[int | None, Field(ge=1)] = 1
+    target: Annotated[int | None, Field(ge=1, le=9007199254740991)] = 1
     """
     Progress needed to finish the step.
     """
@@ -2934,7 +2944,7 @@ class StreakUpsert(QuestlineModel):
     """
     Events that count for the period.
     """
-    freezes_allowed: Annotated[int | None, Field(ge=0)] = 0
+    freezes_allowed: Annotated[int | None, Field(ge=0, le=9007199254740991)] = 0
     """
     Missed periods a streak may bridge in total.
     """
@@ -2977,7 +2987,7 @@ class RuleUpsert(QuestlineModel):
     Longer description.
     """
     enabled: bool | None = True
-    priority: int | None = 0
+    priority: Annotated[int | None, Field(ge=-9007199254740991, le=9007199254740991)] = 0
     """
     Higher runs first; ties run in creation order.
     """
@@ -3132,7 +3142,7 @@ class BadgeConfigEntry(QuestlineModel):
     """
     Events that progress the badge. Without it, only actions progress it.
     """
-    target: Annotated[int | None, Field(ge=1)] = 1
+    target: Annotated[int | None, Field(ge=1, le=9007199254740991)] = 1
     """
     Progress needed to award it.
     """
@@ -3214,7 +3224,7 @@ class StreakConfigEntry(QuestlineModel):
     """
     Events that count for the period.
     """
-    freezes_allowed: Annotated[int | None, Field(ge=0)] = 0
+    freezes_allowed: Annotated[int | None, Field(ge=0, le=9007199254740991)] = 0
     """
     Missed periods a streak may bridge in total.
     """
@@ -3242,7 +3252,7 @@ class RuleConfigEntry(QuestlineModel):
     Longer description.
     """
     enabled: bool | None = True
-    priority: int | None = 0
+    priority: Annotated[int | None, Field(ge=-9007199254740991, le=9007199254740991)] = 0
     """
     Higher runs first; ties run in creation order.
     """
