@@ -11,9 +11,14 @@ __all__ = ["docstring", "ident", "input_type", "not_given", "output_type", "pasc
 
 
 def ident(name: str) -> str:
-    """A wire name as a Python identifier (``from`` -> ``from_``, ``Last-Event-ID`` -> ``last_event_id``)."""
+    """A wire name as a Python identifier (``from`` -> ``from_``, ``Last-Event-ID`` -> ``last_event_id``).
+
+    Only hard keywords are renamed: soft keywords (``match``, ``case``, ``type``) are valid
+    parameter names, and the soft-keyword list differs between Python versions, which would
+    make the generated code depend on the interpreter that ran the generator.
+    """
     name = name.replace("-", "_").lower() if "-" in name else name
-    return f"{name}_" if keyword.iskeyword(name) or keyword.issoftkeyword(name) else name
+    return f"{name}_" if keyword.iskeyword(name) else name
 
 
 def pascal(parts: tuple[str, ...]) -> str:

@@ -53,7 +53,7 @@ def test_streak_grows_day_by_day_and_ends_after_a_missed_day(app: Gamification) 
 def test_a_flaky_api_is_retried_through(app: Gamification) -> None:
     # Two 503s: the SDK retries (same Idempotency-Key, so nothing is applied twice).
     app.client.sandbox.faults.create(
-        match_={"path": "/v1/events"}, count=2, status=503, retry_after=0
+        match={"path": "/v1/events"}, count=2, status=503, retry_after=0
     )
     assert app.lesson_completed("ada", score=90)[0] == "+60 XP"
     assert app.client.users.retrieve("ada").xp == 60
@@ -62,7 +62,7 @@ def test_a_flaky_api_is_retried_through(app: Gamification) -> None:
 def test_an_unreachable_api_raises_after_the_retries(questline: Questline) -> None:
     backoff = InstantBackoff()  # the real schedule, minus the waiting
     client = Questline(api_key=questline.api_key, base_url=str(questline.base_url), backoff=backoff)
-    client.sandbox.faults.create(match_={"path": "/v1/events"}, count=3, drop=True)
+    client.sandbox.faults.create(match={"path": "/v1/events"}, count=3, drop=True)
     with pytest.raises(APIConnectionError):
         Gamification(client).lesson_completed("ada", score=90)
     assert len(backoff.waits) == 2  # max_retries defaults to 2
