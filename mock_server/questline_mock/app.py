@@ -8,7 +8,8 @@ import logging
 import secrets
 
 from flask import Flask, Response, g, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import BaseConverter
 
 from .backend import Backend, config_io
 from .config import ServerConfig
@@ -31,6 +32,7 @@ def create_app(config: ServerConfig | None = None, *, backend: Backend | None = 
     app.extensions["questline"] = state
     in_flight = idempotency.InFlight()
 
+    app.url_map.converters["not_batch"] = NotBatchConverter
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     errors.register(app)
@@ -45,6 +47,10 @@ def create_app(config: ServerConfig | None = None, *, backend: Backend | None = 
         g.request_id = "req_" + secrets.token_hex(12)
         if request.endpoint in OPEN_ENDPOINTS:
             return None
+        if isinstance(request.routing_exception, MethodNotAllowed):
+            # A method the path does not have is a 405 with Allow, key or no key: it says
+            # nothing about any project's data.
+            raise request.routing_exception
         _authenticate(state)
         faults.intercept(fault_registry, g.scope.project.id)
         if request.method == "POST":
@@ -93,6 +99,12 @@ def create_app(config: ServerConfig | None = None, *, backend: Backend | None = 
         )
 
     return app
+
+
+class NotBatchConverter(BaseConverter):
+    """A path segment other than ``batch`` (so ``/v1/events/batch`` is only the batch route)."""
+
+    regex = r"(?!batch$)[^/]+"
 
 
 def _authenticate(state: Backend) -> None:

@@ -410,9 +410,9 @@ CASES: list[tuple[str, str, str, dict[str, Any], int, str, list[Any] | None]] = 
         "POST",
         "/v1/events",
         {"json": {"user_id": "u1", "type": "login"}, "headers": {"Idempotency-Key": "k" * 300}},
-        400,
+        422,
         "validation_error",
-        None,
+        ["header", "Idempotency-Key"],
     ),
 ]
 

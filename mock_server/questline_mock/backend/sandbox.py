@@ -8,6 +8,7 @@ from ..domain import JSON
 from ..engine.render import format_time
 from ..engine.streaks import sweep_streaks
 from ..webhooks.delivery import deliver_due
+from . import config_io
 from .core import ProjectScope, commit
 
 SWEEP_BATCH = 1000
@@ -57,3 +58,15 @@ def reset(scope: ProjectScope, keep_config: bool) -> JSON:
         "kept_config": keep_config,
         "now": format_time(scope.now()),
     }
+
+
+def import_config(scope: ProjectScope, doc: JSON) -> JSON:
+    """Replace the project's configuration with ``doc`` (all or nothing); the new export.
+
+    ``doc`` was validated against ``SandboxConfig`` by the HTTP layer (strictly: nulls and
+    date-times as the spec says) and dumped back to wire form, so the shape check of
+    :func:`config_io.import_config` is not repeated here.
+    """
+    with scope.uow() as uow:
+        config_io.replace_config(uow, doc, scope.now(), scope.backend.ids)
+        return config_io.export_from(uow)

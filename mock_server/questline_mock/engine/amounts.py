@@ -3,8 +3,9 @@
 ``{"from": "properties.amount", "multiply": 0.1, "round": "floor"}`` gives points per
 currency spent. The arithmetic is decimal, not binary floating point, because integrators
 write prices like ``19.99`` and ``19.99 * 100`` must be 1999, not 1998 after a floor.
-The result is an int clamped at >= 0 (a refund event cannot grant negative XP), and a
-missing or non-numeric fact counts as 0 rather than failing the event.
+The result is an int clamped to ``[0, MAX_AMOUNT]`` (a refund event cannot grant negative
+XP; a huge property cannot overflow a balance), and a missing or non-numeric fact counts
+as 0 rather than failing the event.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ ROUNDINGS: dict[str, str] = {
 }
 DEFAULT_ROUND = "floor"
 DEFAULT_MULTIPLY = 1
+# The spec's bound on a fixed amount (``Amount``, ``TransactionCreate.amount``); computed
+# amounts get the same cap, so totals stay far inside a 64-bit integer.
+MAX_AMOUNT = 1_000_000_000
 
 
 def _decimal(value: int | float) -> Decimal:
@@ -37,9 +41,9 @@ def resolve_amount(spec: Any, read_fact: Callable[[str], Any]) -> int:
     if isinstance(spec, bool):
         return 0
     if isinstance(spec, int):
-        return max(spec, 0)
+        return _clamp(spec)
     if isinstance(spec, float) and math.isfinite(spec):
-        return max(int(spec), 0)
+        return _clamp(int(spec))
     if not isinstance(spec, dict):
         return 0
     base = as_number(read_fact(str(spec.get("from", ""))))
@@ -52,4 +56,8 @@ def resolve_amount(spec: Any, read_fact: Callable[[str], Any]) -> int:
         result = int(product.to_integral_value(rounding=rounding))
     except (InvalidOperation, ValueError, OverflowError):
         return 0
-    return max(result, 0)
+    return _clamp(result)
+
+
+def _clamp(amount: int) -> int:
+    return min(max(amount, 0), MAX_AMOUNT)

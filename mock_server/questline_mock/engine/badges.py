@@ -36,7 +36,7 @@ from typing import Any
 
 from ..domain import JSON, BadgeState, User
 from ..storage.base import Reader
-from .amounts import resolve_amount
+from .amounts import MAX_AMOUNT, resolve_amount
 from .conditions import as_number
 from .context import (
     EVENT_PROCESSORS,
@@ -238,9 +238,10 @@ def process_badges(ctx: EngineContext) -> None:
 
 
 def count_value(properties: JSON, path: str) -> int:
-    """A ``count_property`` value as progress: truncated to an int, ≥ 0, 0 if not a number."""
+    """A ``count_property`` value as progress: truncated to an int in ``[0, MAX_AMOUNT]``,
+    0 if not a number."""
     number = as_number(dig(properties, path))
-    return max(int(number), 0) if number is not None else 0
+    return min(max(int(number), 0), MAX_AMOUNT) if number is not None else 0
 
 
 @action_handler("award_badge")

@@ -33,6 +33,7 @@ from datetime import datetime
 from ..domain import JSON, LeaderboardEntry
 from ..storage.base import RankedEntry, Reader
 from . import periods
+from .amounts import MAX_AMOUNT
 from .conditions import as_number
 from .context import EVENT_PROCESSORS, EngineContext
 from .definitions import _name, definition_validator
@@ -56,7 +57,9 @@ def gain_for(ctx: EngineContext, metric: JSON) -> int | float:
     if kind == "event_count":
         return 1
     if kind == "property_sum":
-        return as_number(dig(event.properties, str(metric.get("property", "")))) or 0
+        value = as_number(dig(event.properties, str(metric.get("property", "")))) or 0
+        # Capped like an amount, so a huge property cannot overflow a stored score.
+        return min(max(value, -MAX_AMOUNT), MAX_AMOUNT)
     return 0
 
 

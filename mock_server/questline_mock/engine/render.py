@@ -27,9 +27,12 @@ def format_time(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     utc = moment.astimezone(timezone.utc)
+    # The year by hand: strftime's %Y does not pad years before 1000 to four digits on
+    # every platform, and RFC 3339 requires them.
+    text = f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S")
     if utc.microsecond:
-        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return text + f".{utc.microsecond // 1000:03d}Z"
+    return text + "Z"
 
 
 def parse_time(text: object) -> datetime | None:

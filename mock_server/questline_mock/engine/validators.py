@@ -103,8 +103,10 @@ def _condition(node: Any, loc: Loc, view: Reader, problems: Problems, depth: int
         if key in node:
             check_unknown_keys(node, {key}, loc, problems)
             children = node[key]
-            if not isinstance(children, list) or not children:
-                problems.add([*loc, key], "must be a non-empty list", "type_error")
+            # An empty list is allowed, as the spec says: ``all`` of nothing is true,
+            # ``any`` of nothing is false.
+            if not isinstance(children, list):
+                problems.add([*loc, key], "must be a list", "type_error")
                 return {key: []}
             return {
                 key: [
@@ -140,7 +142,9 @@ def _operator(node: JSON, loc: Loc, problems: Problems) -> JSON:
     if not op.takes_value:
         return {"operator": name}
     if "value" not in node:
-        problems.add([*loc, "value"], f"required by operator {name!r}", "missing")
+        # A semantic rule (the schema has ``value`` optional, for ``exists``): value_error,
+        # not pydantic's schema-level ``missing``.
+        problems.add([*loc, "value"], f"required by operator {name!r}", "value_error")
         return {"operator": name}
     problem = op.value_problem(node["value"])
     if problem:
@@ -188,7 +192,7 @@ def _aggregate_leaf(node: JSON, loc: Loc, view: Reader, problems: Problems) -> J
     if prop is not None and (not isinstance(prop, str) or not prop or not all(prop.split("."))):
         problems.add([*at, "property"], "must be a dotted property path like 'amount'")
     if function == "sum" and prop is None:
-        problems.add([*at, "property"], "required when function is 'sum'", "missing")
+        problems.add([*at, "property"], "required when function is 'sum'", "value_error")
     window = spec.get("window_seconds")
     if not is_int(window) or window <= 0:
         problems.add([*at, "window_seconds"], "must be a positive integer")

@@ -13,7 +13,16 @@ from ..storage.base import EventFilter
 from . import pagination
 from .context import json_response, scope
 from .errors import to_problem
-from .parsing import USER_ID, json_body, parse_body, query_datetime, query_str, validate, wire
+from .parsing import (
+    EVENT_TYPE,
+    USER_ID,
+    json_body,
+    parse_body,
+    query_datetime,
+    query_str,
+    validate,
+    wire,
+)
 from .problems import ApiProblem, NotFound, ValidationProblem, field_error
 
 bp = Blueprint("events", __name__)
@@ -95,7 +104,7 @@ def index() -> Response:
     limit, cursor = pagination.params("events")
     filter = EventFilter(
         user_id=query_str("user_id", USER_ID),
-        type=query_str("type"),
+        type=query_str("type", EVENT_TYPE),
         since=query_datetime("since"),
         until=query_datetime("until"),
     )
@@ -104,7 +113,9 @@ def index() -> Response:
     )
 
 
-@bp.get("/v1/events/<event_id>")
+# ``event_id`` never matches ``batch``: GET on /v1/events/batch is a 405 with
+# ``Allow: POST``, as the spec has only POST there.
+@bp.get("/v1/events/<not_batch:event_id>")
 def retrieve(event_id: str) -> Response:
     found = events.get(scope(), event_id)
     if found is None:

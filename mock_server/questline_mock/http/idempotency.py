@@ -1,7 +1,8 @@
 """``Idempotency-Key`` on POST requests (DESIGN §1, the IETF Idempotency-Key draft's codes).
 
 * same key, same request, within 24 h (project clock): the stored response again, with
-  ``Idempotent-Replayed: true``, and nothing applied again;
+  ``Idempotent-Replayed: true``, and nothing applied again (a first response has no
+  such header, as the spec says);
 * same key, different request: ``422 idempotency_key_reused``;
 * same key while the first request is still running: ``409 idempotency_key_in_use``.
 
@@ -21,7 +22,7 @@ from flask import Request, Response, g
 
 from ..backend import ProjectScope
 from ..domain import IdempotencyRecord
-from .problems import ApiProblem
+from .problems import ApiProblem, ValidationProblem, field_error
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -64,8 +65,8 @@ def begin(scope: ProjectScope, request: Request, in_flight: InFlight) -> Respons
     if key is None:
         return None
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise ApiProblem(
-            400, f"{HEADER} must be 1-{MAX_KEY_LENGTH} characters", code="validation_error"
+        raise ValidationProblem(
+            [field_error(["header", HEADER], f"must be 1-{MAX_KEY_LENGTH} characters")]
         )
     fingerprint = request_hash(request)
     if not in_flight.claim(scope.project.id, key):
@@ -119,7 +120,6 @@ def finish(response: Response, in_flight: InFlight) -> None:
         )
         with scope.uow() as uow:
             uow.put_idempotency(record)
-        response.headers[REPLAYED_HEADER] = "false"
     finally:
         in_flight.release(scope.project.id, key)
 

@@ -53,3 +53,19 @@ def body(listing: str, page: Page[T], render: Callable[[T], Any], **extra: Any) 
         "next_cursor": encode(listing, page.next_cursor) if page.next_cursor is not None else None,
         **extra,
     }
+
+
+def small_listing(listing: str, items: list[T], key: Callable[[T], str]) -> dict[str, Any]:
+    """A listing held whole in memory (a user's badges, quests, streaks), paginated like
+    the others: ordered by ``key`` (an id), the cursor being the last key returned."""
+    limit, cursor = params(listing)
+    ordered = sorted(items, key=key)
+    if cursor is not None:
+        ordered = [item for item in ordered if key(item) > cursor]
+    page = ordered[:limit]
+    has_more = len(ordered) > limit
+    return {
+        "data": page,
+        "has_more": has_more,
+        "next_cursor": encode(listing, key(page[-1])) if has_more else None,
+    }

@@ -17,11 +17,13 @@ from pydantic import BaseModel, ValidationError
 
 from ..jsonutil import json_depth
 from .problems import BadRequest, ValidationProblem, field_error
+from .strict import StrictValidationError, validate_strict
 
 M = TypeVar("M", bound=BaseModel)
 
 USER_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 DEFINITION_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_.:-]{0,127}$")
 MAX_JSON_DEPTH = 64  # of a whole body; event properties have their own, lower limit
 
 
@@ -59,14 +61,14 @@ def parse_body(model: type[M]) -> M:
 
 
 def validate(model: type[M], value: Any, prefix: list[str | int]) -> M:
-    # JSON-mode strict validation: "5" is not an integer, but an RFC 3339 string is a
-    # date-time, exactly as the schema says. Aliases (camelCase) are for SDK users only.
+    # Strict, as the schema says: "5" is not an integer, an RFC 3339 string is a date-time,
+    # null only where the spec allows it. Aliases (camelCase) are for SDK users only.
     try:
-        return model.model_validate_json(
-            json.dumps(value), strict=True, by_alias=False, by_name=True
-        )
-    except ValidationError as exc:
-        raise ValidationProblem(pydantic_errors(exc, prefix)) from None
+        return validate_strict(model, value)
+    except StrictValidationError as exc:
+        raise ValidationProblem(
+            [{**err, "loc": [*prefix, *err["loc"]]} for err in exc.errors]
+        ) from None
 
 
 def pydantic_errors(exc: ValidationError, prefix: list[str | int]) -> list[dict[str, Any]]:

@@ -6,11 +6,11 @@ from flask import Blueprint, Response, current_app
 from questline import types as t
 
 from ..backend import sandbox, webhooks
-from ..backend.config_io import export_config, import_config
+from ..backend.config_io import export_config
 from ..sandbox import faults
 from . import pagination
 from .context import backend, json_response, scope
-from .parsing import json_body, parse_body, query_bool, wire
+from .parsing import parse_body, query_bool, wire
 from .webhook_endpoints import problem_for
 
 bp = Blueprint("sandbox", __name__)
@@ -85,4 +85,5 @@ def config_export() -> Response:
 
 @bp.put("/v1/sandbox/config")
 def config_import() -> Response:
-    return json_response(import_config(scope(), json_body()))
+    document = wire(parse_body(t.SandboxConfig))
+    return json_response(sandbox.import_config(scope(), document))

@@ -9,6 +9,7 @@ from questline import types as t
 
 from ..backend import events as events_backend
 from ..backend import progress, users
+from ..domain import JSON
 from ..storage.base import EventFilter
 from . import pagination
 from .context import json_response, no_content, scope
@@ -49,7 +50,8 @@ def delete(user_id: str) -> Response:
 @bp.get("/v1/users/<user_id>/badges")
 def badges_list(user_id: str) -> Response:
     check_user_id(user_id)
-    return json_response(_all(users.badges(scope(), user_id), user_id))
+    items = users.badges(scope(), user_id)
+    return json_response(_all("user_badges", items, "badge_id", user_id))
 
 
 @bp.post("/v1/users/<user_id>/badges")
@@ -62,13 +64,15 @@ def badges_award(user_id: str) -> Response:
 @bp.get("/v1/users/<user_id>/quests")
 def quests_list(user_id: str) -> Response:
     check_user_id(user_id)
-    return json_response(_all(users.quests(scope(), user_id), user_id))
+    items = users.quests(scope(), user_id)
+    return json_response(_all("user_quests", items, "quest_id", user_id))
 
 
 @bp.get("/v1/users/<user_id>/streaks")
 def streaks_list(user_id: str) -> Response:
     check_user_id(user_id)
-    return json_response(_all(users.streaks(scope(), user_id), user_id))
+    items = users.streaks(scope(), user_id)
+    return json_response(_all("user_streaks", items, "streak_id", user_id))
 
 
 @bp.get("/v1/users/<user_id>/transactions")
@@ -96,11 +100,11 @@ def events_list(user_id: str) -> Response:
     return json_response(pagination.body("events", page, dict))
 
 
-def _all(items: object, user_id: str) -> dict[str, object]:
-    """A whole (small) listing in the paginated shape: one page, no cursor."""
+def _all(listing: str, items: list[JSON] | None, key: str, user_id: str) -> dict[str, object]:
+    """A user's whole (small) sub-listing, paginated by id."""
     if items is None:
         _missing(user_id)
-    return {"data": items, "has_more": False, "next_cursor": None}
+    return pagination.small_listing(listing, items, lambda item: str(item[key]))
 
 
 def _missing(user_id: str) -> NoReturn:

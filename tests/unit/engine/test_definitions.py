@@ -118,7 +118,7 @@ def test_canonical_form_is_a_fixed_point(harness: Harness) -> None:
             {"conditions": {"fact": "properties.x", "operator": "eq"}},
             ["body", "conditions", "value"],
         ),
-        ({"conditions": {"all": []}}, ["body", "conditions", "all"]),
+        ({"conditions": {"all": "everything"}}, ["body", "conditions", "all"]),
         (
             {"conditions": {"type": "property_between", "property": "x"}},
             ["body", "conditions", "operator"],

@@ -205,9 +205,9 @@ class AggregateCondition(QuestlineModel):
     )
     aggregate: Aggregate
     operator: ConditionOperator
-    value: Any
+    value: Any | None = None
     """
-    The value to compare the aggregate with.
+    The value to compare the aggregate with (required by every operator but `exists` and `not_exists`, as for a fact condition).
     """
 
 
