@@ -265,8 +265,16 @@ class EngineContext:
 
     # -- outputs ----------------------------------------------------------------------
     def emit(self, type: str, data: JSON) -> None:
-        """Queue a domain event (becomes a webhook message and a stream entry)."""
-        payload = {"user_id": self.user.id, **data} if type.startswith("user.") else dict(data)
+        """Queue a domain event (becomes a webhook message and a stream entry).
+
+        Every ``user.*`` payload names its user and the ``evt_…`` event that caused it
+        (null for an API call or a clock sweep), so features need not repeat either.
+        """
+        if type.startswith("user."):
+            cause = self.event.id if self.event is not None else None
+            payload = {"user_id": self.user.id, "event_id": cause, **data}
+        else:
+            payload = dict(data)
         self.changes.domain_events.append(
             DomainEvent(type=type, data=payload, user_id=self.user.id)
         )

@@ -72,8 +72,12 @@ def add_xp(ctx: EngineContext, amount: int, source: str) -> None:
     user.xp += amount
     ctx.effects.xp_granted += amount
     ctx.gains.xp += amount
-    ctx.emit("user.xp.earned", {"amount": amount, "total": user.xp, "source": source})
     thresholds, levels = _table(ctx)
+    reached = max(bisect_right(thresholds, user.xp), 1)  # where the loop below ends
+    ctx.emit(
+        "user.xp.earned",
+        {"amount": amount, "total": user.xp, "level": reached, "source": source},
+    )
     # Re-read the target each time round: a level's reward may grant more XP.
     while user.level < max(bisect_right(thresholds, user.xp), 1):
         previous = user.level

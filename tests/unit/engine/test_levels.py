@@ -66,6 +66,7 @@ def test_crossing_several_levels_reports_each_and_runs_each_reward(harness: Harn
     assert [e.data["level"] for e in level_ups] == [2, 3, 4]
     assert level_ups[0].data == {
         "user_id": "u1",
+        "event_id": "evt_000001",
         "level": 2,
         "previous_level": 1,
         "name": "Regular",
