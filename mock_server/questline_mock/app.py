@@ -40,7 +40,8 @@ def create_app(config: ServerConfig | None = None, *, backend: Backend | None = 
     if config.seed_path:
         config_io.seed(state, config.seed_path)
     if config.background_workers:
-        state.deliverer.start_worker()  # stopped by Backend.close()
+        state.deliverer.start_worker()  # both stopped by Backend.close()
+        state.maintenance.start()
 
     @app.before_request
     def _start() -> Response | None:

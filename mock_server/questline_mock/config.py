@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 DEFAULT_API_KEY = "sk_test_questline"
 DEFAULT_PROJECT_ID = "proj_default"
 MAX_BODY_BYTES = 1024 * 1024
+# How long a stored Idempotency-Key response is replayed (project clock).
+IDEMPOTENCY_TTL = timedelta(hours=24)
 
 
 @dataclass
@@ -28,4 +31,6 @@ class ServerConfig:
     # Webhook retry schedule in seconds after the first attempt (Standard Webhooks' example).
     webhook_schedule: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
     webhook_timeout_seconds: float = 10.0
+    # How often the real-time maintenance pass runs (streak endings, idempotency expiry).
+    maintenance_interval_seconds: float = 30.0
     max_body_bytes: int = MAX_BODY_BYTES

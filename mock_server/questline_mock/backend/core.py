@@ -17,6 +17,7 @@ from ..sandbox.clock import ProjectClock, WallClock
 from ..storage.base import Reader, Storage, UnitOfWork
 from ..webhooks.delivery import Deliverer
 from ..webhooks.outbox import enqueue
+from .maintenance import Maintenance
 
 _LOCK_STRIPES = 256
 
@@ -50,6 +51,8 @@ class Backend:
         self.closed = threading.Event()
         # Sends webhooks; the app starts its background worker (config.background_workers).
         self.deliverer = Deliverer(self)
+        # Ends expired streaks and old idempotency records on a timer (background_workers).
+        self.maintenance = Maintenance(self, config.maintenance_interval_seconds)
         self._ensure_default_project()
 
     # -- projects -----------------------------------------------------------------------
@@ -113,6 +116,7 @@ class Backend:
         self.closed.set()
         self.outbox_changed()  # wake waiters so they see ``closed``
         self.deliverer.close()
+        self.maintenance.close()
         self.storage.close()
 
 

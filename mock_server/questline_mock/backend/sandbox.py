@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..domain import JSON
+from ..engine.leaderboards import periods_closed
 from ..engine.render import format_time
 from ..engine.streaks import sweep_streaks
 from ..webhooks.delivery import deliver_due
@@ -19,22 +20,39 @@ def clock_json(scope: ProjectScope) -> JSON:
 
 
 def set_clock(scope: ProjectScope, moment: datetime) -> JSON:
+    before = scope.now()
     scope.clock.set(moment)
     scope.save_clock()
-    swept = sweep(scope)
+    swept = sweep(scope, before)
     return {**clock_json(scope), "swept": swept}
 
 
 def advance_clock(scope: ProjectScope, seconds: float) -> JSON:
+    before = scope.now()
     scope.clock.advance(seconds)
     scope.save_clock()
-    return {"now": format_time(scope.now()), "swept": sweep(scope)}
+    return {"now": format_time(scope.now()), "swept": sweep(scope, before)}
 
 
-def sweep(scope: ProjectScope) -> JSON:
-    """Run everything that is due at the project's ``now``: streak endings, then due webhook
-    deliveries (including what the endings queued). Batched, so one transaction stays small."""
+def sweep(scope: ProjectScope, before: datetime) -> JSON:
+    """Run everything that is due at the project's ``now`` after the clock moved from
+    ``before``: streak endings, then due webhook deliveries (including what the endings
+    queued); and report the leaderboard periods that closed on the way."""
     now = scope.now()
+    ended = end_expired_streaks(scope, now)
+    attempted = deliver_due(scope)
+    with scope.read() as view:
+        boards = view.list_definitions("leaderboards").items
+    return {
+        "streaks_ended": ended,
+        "webhooks_attempted": attempted,
+        "leaderboard_periods_closed": sum(periods_closed(b, before, now) for b in boards),
+    }
+
+
+def end_expired_streaks(scope: ProjectScope, now: datetime) -> int:
+    """End every streak of the project that expired by ``now``; batched so that one
+    transaction stays small. Reads the expiry index only, never the list of users."""
     ended = 0
     while True:
         with scope.uow() as uow:
@@ -42,13 +60,7 @@ def sweep(scope: ProjectScope) -> JSON:
             commit(scope, uow, result.changes, now)
         ended += len(result.ended)
         if not result.has_more:
-            break
-    attempted = deliver_due(scope)
-    return {
-        "streaks_ended": ended,
-        "webhooks_attempted": attempted,
-        "leaderboard_periods_closed": 0,
-    }
+            return ended
 
 
 def reset(scope: ProjectScope, keep_config: bool) -> JSON:

@@ -255,3 +255,24 @@ def validate_leaderboard(definition_id: str, doc: JSON, view: Reader) -> JSON:
         "period": period,
         "timezone": tz,
     }
+
+
+# -- clock advances -----------------------------------------------------------------------
+
+
+def periods_closed(board: JSON, before: datetime, after: datetime) -> int:
+    """How many of a periodic board's periods ended in ``(before, after]``.
+
+    A sandbox clock advance reports it, so a test sees "the daily board rolled over twice".
+    Walks period by period, which is bounded by the advance (a year of daily periods is
+    365 steps); an all-time board never closes.
+    """
+    if board.get("period", periods.ALL_TIME) == periods.ALL_TIME or after <= before:
+        return 0
+    tz = board.get("timezone") or "UTC"
+    closed = 0
+    period = periods.board_period(before, tz, board["period"])
+    while period.end <= after:
+        closed += 1
+        period = periods.board_period(period.end, tz, board["period"])
+    return closed

@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from datetime import timedelta
 
 from flask import Request, Response, g
 
 from ..backend import ProjectScope
+from ..config import IDEMPOTENCY_TTL as TTL
 from ..domain import IdempotencyRecord
 from .problems import ApiProblem, ValidationProblem, field_error
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-TTL = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
 _NOT_STORED = {400, 401, 413, 415, 422}
 _REPLAYED_HEADERS = ("Content-Type", "Location", "Retry-After")
