@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -71,7 +72,7 @@ def _oldest_first(rows: list[Any], after: int | None) -> Iterator[tuple[int, Any
 
 
 def _event(row: EventRow) -> EventRecord:
-    received_at, status, result, rules, actions, trace = unpack(row.blob)
+    received_at, status, result, rules, actions, trace = unpack(zlib.decompress(row.blob))
     return EventRecord(
         id=row.id,
         event_id=row.event_id,
