@@ -116,12 +116,6 @@ def test_sandbox_calls_need_a_valid_key(clients: Clients) -> None:
         stranger.sandbox.projects.create()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="codegen bug (codegen/languages/python_types.py ident() escapes soft keywords): "
-    "the SDK's keyword is match_, but DESIGN/README call faults.create(match=...)",
-)
 def test_faults_take_match_as_a_keyword(client: Questline) -> None:
     fault = client.sandbox.faults.create(match={"path": "/v1/events"}, status=503)
     assert fault.match.path == "/v1/events"

@@ -56,13 +56,7 @@ def python_blocks(text: str) -> list[Block]:
 
 # README examples that do not run today: block name -> the reason (reported to the README's
 # owner). strict: once the cause is fixed the test fails until the entry is removed.
-KNOWN_BROKEN: dict[str, tuple[type[Exception], str]] = {
-    "in-your-tests-2": (
-        TypeError,
-        "faults.create(match=...) raises TypeError: the generated keyword is match_ "
-        "(codegen/languages/python_types.py ident() escapes soft keywords)",
-    ),
-}
+KNOWN_BROKEN: dict[str, tuple[type[Exception], str]] = {}
 
 
 def run_bare(block: Block, **names: Any) -> dict[str, Any]:
