@@ -142,6 +142,9 @@ def _replace_at(value: Any, loc: list[str | int], old: Any, new: Any) -> bool:
     key: str | int | None = None
     node = value
     for part in loc:
+        if isinstance(part, str) and isinstance(node, dict) and part not in node:
+            # A keyword field's attribute name (``not_``) for its wire key (``not``).
+            part = part[:-1] if part.endswith("_") and part[:-1] in node else part
         if (isinstance(node, dict) and part in node) or (
             isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         ):
@@ -170,6 +173,11 @@ def _beyond_the_model(node: Any, raw: Any, loc: list[str | int]) -> Any:
                 problem = _uri_problem(raw_child, http_only=wire == "url")
                 if problem:
                     yield field_error([*loc, wire], problem, "url_parsing")
+                elif len(str(child)) > MAX_URI_LENGTH:
+                    # Stored normalised (a trailing "/", punycode), which must fit too: a
+                    # rule on the stored form, beyond what the schema says.
+                    message = f"must be at most {MAX_URI_LENGTH} characters once normalised"
+                    yield field_error([*loc, wire], message, "value_error")
             else:
                 yield from _beyond_the_model(child, raw_child, [*loc, wire])
     elif isinstance(node, list):
