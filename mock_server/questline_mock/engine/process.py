@@ -108,9 +108,9 @@ def check_profile(profile: JSON | None, loc: list[str | int]) -> None:
 
 
 def _load_user(view: Reader, user_id: str, now: datetime) -> tuple[User, bool]:
-    found = view.get_user(user_id)
+    found = view.get_user(user_id)  # a Reader hands out its own copy: ours to change
     if found is not None:
-        return copy.deepcopy(found), False
+        return found, False
     return User(id=user_id, created_at=now, updated_at=now), True
 
 
@@ -163,7 +163,7 @@ def process_event(view: Reader, event: EventInput, now: datetime, ids: IdFactory
     ctx.emit("event.processed", {"user_id": user.id, **result})
     ctx.changes.events.append(record)
     _finish(ctx)
-    return Outcome(result=copy.deepcopy(result), changes=ctx.changes, user=user)
+    return Outcome(result=result, changes=ctx.changes, user=user)
 
 
 StepBody = Callable[[EngineContext], "JSON | None"]

@@ -99,7 +99,11 @@ class RankedEntry:
 
 
 class Reader(abc.ABC):
-    """Read access to one project's state."""
+    """Read access to one project's state.
+
+    Every record returned is the caller's own copy: changing it changes nothing stored
+    (and writes copy what they are given), so callers never copy defensively.
+    """
 
     # -- users -----------------------------------------------------------------------
     @abc.abstractmethod

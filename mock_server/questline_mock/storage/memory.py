@@ -18,7 +18,6 @@ import dataclasses
 import functools
 import sys
 import threading
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -64,6 +63,7 @@ from .memory_state import (
     log_set,
     log_setattr,
     pack,
+    pack_compressed,
     seq_index,
     undo,
     unpack,
@@ -209,7 +209,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
             pack(event.properties),
             # The result, trace and executed actions are read back only for a replay or a
             # GET of the event: compressed, they take a quarter of the memory.
-            zlib.compress(pack(rest), 1),
+            pack_compressed(rest),
         )
         log_set(log, p.events, row.id, row)
         log_set(log, p.events_by_event_id, row.event_id, row)

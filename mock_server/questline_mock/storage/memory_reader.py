@@ -9,7 +9,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import sys
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -44,7 +43,15 @@ from ._common import (
     to_us,
 )
 from .base import EventFilter, Page, RankedEntry, Reader
-from .memory_state import EventRow, MessageRow, ProjectState, by_occurred, by_seq, unpack
+from .memory_state import (
+    EventRow,
+    MessageRow,
+    ProjectState,
+    by_occurred,
+    by_seq,
+    unpack,
+    unpack_compressed,
+)
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -72,7 +79,7 @@ def _oldest_first(rows: list[Any], after: int | None) -> Iterator[tuple[int, Any
 
 
 def _event(row: EventRow) -> EventRecord:
-    received_at, status, result, rules, actions, trace = unpack(zlib.decompress(row.blob))
+    received_at, status, result, rules, actions, trace = unpack_compressed(row.blob)
     return EventRecord(
         id=row.id,
         event_id=row.event_id,

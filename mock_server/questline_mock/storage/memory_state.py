@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import pickle
+import zlib
 from collections.abc import Callable, Hashable
 from typing import Any, NamedTuple, TypeVar
 
@@ -32,6 +33,21 @@ def pack(record: object) -> bytes:
 
 def unpack(blob: bytes) -> Any:
     return pickle.loads(blob)
+
+
+# Raw deflate with a 4 KiB window: records are small, and a smaller compressor state makes
+# each call several times cheaper than ``zlib.compress`` (which sets up 256 KiB each time).
+_WBITS = -12
+
+
+def pack_compressed(record: object) -> bytes:
+    """``pack`` then deflate, for bulky cold data (an event's result and trace)."""
+    compressor = zlib.compressobj(1, zlib.DEFLATED, _WBITS, 4)
+    return compressor.compress(pack(record)) + compressor.flush()
+
+
+def unpack_compressed(blob: bytes) -> Any:
+    return unpack(zlib.decompress(blob, _WBITS))
 
 
 # -- the undo log ---------------------------------------------------------------------------
