@@ -96,6 +96,7 @@ class QuestState:
     quest_id: str
     steps: dict[str, int] = field(default_factory=dict)  # step id -> progress
     completed_at: datetime | None = None
+    started_at: datetime | None = None  # when the first step first progressed
 
 
 @dataclass

@@ -160,11 +160,6 @@ def _addresses_a_resource(method: str, template: str) -> bool:
     return "{" in template and method != "put"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="UserQuest.started_at is required by the spec, but QuestState has no started_at "
-    "and storage (storage/ helper: domain field + SQLite column + migration) does not keep it",
-)
 def test_user_quest_has_a_start_time(app: Flask) -> None:
     a = SpecCheckedClient(app, "sk_test_a")
     fill_project_a(a)

@@ -54,8 +54,8 @@ def progress_step(ctx: EngineContext, quest: JSON, step: JSON, amount: int) -> N
     if amount <= 0 or state.completed_at is not None:
         return
     target = int(step["target"])
-    if hasattr(state, "started_at") and state.started_at is None:
-        state.started_at = ctx.now  # the spec's UserQuest.started_at, once storage keeps it
+    if state.started_at is None:
+        state.started_at = ctx.now
     before = state.steps.get(step["id"], 0)
     state.steps[step["id"]] = min(before + amount, target)
     if state.steps[step["id"]] == before:
@@ -147,7 +147,7 @@ def user_quest_json(quest: JSON, state: QuestState) -> JSON:
             }
             for s in quest["steps"]
         ],
-        "started_at": format_time(getattr(state, "started_at", None)),
+        "started_at": format_time(state.started_at),
         "completed_at": format_time(state.completed_at),
     }
 

@@ -150,6 +150,11 @@ MIGRATIONS: list[Migration] = [
             "CREATE INDEX deliveries_by_endpoint ON deliveries (project_id, endpoint_id, seq)",
         ],
     ),
+    Migration(
+        2,
+        "quest start times",
+        ["ALTER TABLE quest_states ADD COLUMN started_at INTEGER"],
+    ),
 ]
 
 # Tables emptied by reset_project; CONFIG_TABLES only without keep_config.
@@ -333,15 +338,21 @@ def badge_from(r: Sequence[Any]) -> BadgeState:
     return BadgeState(r[0], r[1], r[2], loads(r[3]), r[4], opt_from_us(r[5]), opt_from_us(r[6]))
 
 
-QUEST_COLUMNS = "user_id, quest_id, steps, completed_at"
+QUEST_COLUMNS = "user_id, quest_id, steps, completed_at, started_at"
 
 
 def quest_row(q: QuestState) -> tuple[Any, ...]:
-    return (q.user_id, q.quest_id, dumps(q.steps), opt_to_us(q.completed_at))
+    return (
+        q.user_id,
+        q.quest_id,
+        dumps(q.steps),
+        opt_to_us(q.completed_at),
+        opt_to_us(q.started_at),
+    )
 
 
 def quest_from(r: Sequence[Any]) -> QuestState:
-    return QuestState(r[0], r[1], loads(r[2]), opt_from_us(r[3]))
+    return QuestState(r[0], r[1], loads(r[2]), opt_from_us(r[3]), opt_from_us(r[4]))
 
 
 STREAK_COLUMNS = (

@@ -272,3 +272,34 @@ def test_every_acknowledged_unit_of_work_survives_kill_9(path: Path) -> None:
         events = {e.user_id for e in reader.list_events(EventFilter(), 100_000).items}
         assert users == events
     store.close()
+
+
+def test_a_database_from_an_older_schema_is_migrated_in_place(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from questline_mock.domain import QuestState
+
+    # A file made by a server that knew only the first migration, with a quest state in it.
+    monkeypatch.setattr(sqlite_schema, "MIGRATIONS", sqlite_schema.MIGRATIONS[:1])
+    old = open_store(path)
+    with old._connection() as conn:
+        conn.execute(
+            "INSERT INTO quest_states (project_id, user_id, quest_id, steps, completed_at)"
+            " VALUES (?, 'u1', 'q1', '{\"s1\": 1}', NULL)",
+            (PROJECT,),
+        )
+    old.close()
+    monkeypatch.undo()
+
+    store = open_store(path)
+    assert [version for version, *_ in migrations(path)] == [1, 2]
+    with store.read(PROJECT) as view:
+        kept = view.get_quest_state("u1", "q1")
+    assert kept is not None and kept.steps == {"s1": 1} and kept.started_at is None
+    with store.unit_of_work(PROJECT) as uow:
+        uow.put_quest_state(QuestState("u1", "q2", {"s1": 1}, None, T0 + timedelta(hours=1)))
+    with store.read(PROJECT) as view:
+        found = view.get_quest_state("u1", "q2")
+    assert found is not None and found.started_at == T0 + timedelta(hours=1)
