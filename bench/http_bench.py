@@ -32,40 +32,67 @@ def rate(fn: Callable[[int], object], n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
-def configure(http: httpx.Client) -> None:
+def rules(stress: bool = False) -> list[dict[str, object]]:
+    """The project's 10 rules, all triggered by ``purchase`` so every event evaluates all 10.
+
+    Typical: eight price tiers (``gte lo`` and ``lt hi``: exactly one holds), a category
+    bonus and a "3 purchases in 7 days" aggregate, so 1-3 rules fire per event. Stress:
+    every rule a plain ``gte`` threshold, so about half of them fire, each granting XP and
+    currency (the most ledger entries and webhook messages an event can cost).
+    """
+    found: list[dict[str, object]] = []
+    for r in range(8):
+        if stress:
+            conditions: dict[str, object] = {
+                "fact": "properties.amount",
+                "operator": "gte",
+                "value": r * 12,
+            }
+        else:
+            conditions = {
+                "all": [
+                    {"fact": "properties.amount", "operator": "gte", "value": r * 15},
+                    {"fact": "properties.amount", "operator": "lt", "value": (r + 1) * 15},
+                ]
+            }
+        actions: list[dict[str, object]] = [{"type": "grant_xp", "amount": 5 + r}]
+        if stress or r % 2:
+            amount = {"from": "properties.amount", "multiply": 0.1}
+            actions.append({"type": "grant_currency", "currency": "coins", "amount": amount})
+        found.append(
+            {"trigger": {"event_type": "purchase"}, "conditions": conditions, "actions": actions}
+        )
+    category = {"fact": "properties.category", "operator": "in", "value": ["books", "games"]}
+    found.append(
+        {
+            "trigger": {"event_type": "purchase"},
+            "conditions": category,
+            "actions": [{"type": "grant_xp", "amount": 3}],
+        }
+    )
+    aggregate = {
+        "aggregate": {"event_type": "purchase", "function": "count", "window_seconds": 7 * 86400},
+        "operator": "gte",
+        "value": 3,
+    }
+    found.append(
+        {
+            "trigger": {"event_type": "purchase"},
+            "conditions": aggregate,
+            "actions": [{"type": "grant_currency", "currency": "gems", "amount": 1}],
+            "limits": {"cooldown_seconds": 3600},
+        }
+    )
+    return found
+
+
+def configure(http: httpx.Client, stress: bool = False) -> None:
     """10 rules on one event type, 2 currencies, a level curve."""
     for currency in ("coins", "gems"):
         http.put(f"/v1/currencies/{currency}", json={"name": currency}).raise_for_status()
     levels = [{"level": n + 1, "min_xp": n * n * 50} for n in range(30)]
     http.put("/v1/levels", json={"levels": levels}).raise_for_status()
-    for r in range(RULES):
-        conditions: dict[str, object] = {
-            "fact": "properties.amount",
-            "operator": "gte",
-            "value": r * 10,
-        }
-        if r == 0:
-            conditions = {
-                "aggregate": {
-                    "event_type": "purchase",
-                    "function": "count",
-                    "window_seconds": 7 * 86400,
-                },
-                "operator": "gte",
-                "value": 3,
-            }
-        rule = {
-            "trigger": {"event_type": "purchase"},
-            "conditions": conditions,
-            "actions": [
-                {"type": "grant_xp", "amount": 5},
-                {
-                    "type": "grant_currency",
-                    "currency": "coins" if r % 2 else "gems",
-                    "amount": {"from": "properties.amount", "multiply": 0.1},
-                },
-            ],
-        }
+    for r, rule in enumerate(rules(stress)):
         http.put(f"/v1/rules/rule-{r}", json=rule).raise_for_status()
 
 
@@ -73,13 +100,16 @@ def event(i: int, user_count: int = 200) -> dict[str, object]:
     return {
         "user_id": f"user-{i % user_count}",
         "type": "purchase",
-        "properties": {"amount": (i * 37) % 120},
+        "properties": {
+            "amount": (i * 37) % 120,
+            "category": ("books", "tools", "games", "food")[i % 4],
+        },
     }
 
 
-def measure(kind: str, storage: str, n: int) -> dict[str, float]:
+def measure(kind: str, storage: str, n: int, stress: bool = False) -> dict[str, float]:
     with running(kind, storage) as url, client(url) as http:
-        configure(http)
+        configure(http, stress)
         health = rate(lambda i: http.get("/v1/health").raise_for_status(), n)
         users = rate(
             lambda i: http.put(
@@ -105,25 +135,30 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     n = 200 if parser.parse_args().quick else 2000
+    setups = (
+        ("waitress", "memory", False),
+        ("waitress", "sqlite", False),
+        ("werkzeug", "memory", False),
+        ("waitress", "memory", True),
+        ("waitress", "sqlite", True),
+    )
     rows = [
-        (kind, storage, measure(kind, storage, n))
-        for kind, storage in (
-            ("waitress", "memory"),
-            ("waitress", "sqlite"),
-            ("werkzeug", "memory"),
-        )
+        (kind, storage, stress, measure(kind, storage, n, stress))
+        for kind, storage, stress in setups
     ]
     print(
-        f"{'server':9} {'storage':7} {'health/s':>9} {'PUT user/s':>10} {'event/s':>8} {'batch ev/s':>10} {'event/health':>12} {'batch/single':>12}"
+        f"{'server':9} {'storage':7} {'rules':7} {'health/s':>9} {'PUT user/s':>10} {'event/s':>8}"
+        f" {'batch ev/s':>10} {'event/health':>12} {'batch/single':>12}"
     )
-    for kind, storage, r in rows:
+    for kind, storage, stress, r in rows:
         print(
-            f"{kind:9} {storage:7} {r['health']:9.0f} {r['put_user']:10.0f} {r['event']:8.0f} {r['batch_event']:10.0f}"
+            f"{kind:9} {storage:7} {'stress' if stress else 'typical':7} {r['health']:9.0f} {r['put_user']:10.0f}"
+            f" {r['event']:8.0f} {r['batch_event']:10.0f}"
             f" {r['event'] / r['health']:12.2f} {r['batch_event'] / r['event']:12.1f}"
         )
-    base = rows[0][2]
-    print(f"\nwaitress/werkzeug health ratio: {base['health'] / rows[2][2]['health']:.2f}")
-    print(f"sqlite/memory PUT user ratio: {rows[1][2]['put_user'] / base['put_user']:.2f}")
+    base, sqlite, werkzeug = rows[0][3], rows[1][3], rows[2][3]
+    print(f"\nwaitress/werkzeug health ratio: {base['health'] / werkzeug['health']:.2f}")
+    print(f"sqlite/memory PUT user ratio: {sqlite['put_user'] / base['put_user']:.2f}")
 
 
 if __name__ == "__main__":

@@ -32,11 +32,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--users", type=int, default=1_000)
+    parser.add_argument("--stress", action="store_true", help="the stress rules of http_bench")
     args = parser.parse_args()
     app = create_app(ServerConfig(background_workers=False))
     transport = httpx.WSGITransport(app=app)
     with httpx.Client(transport=transport, base_url="http://questline", headers=AUTH) as http:
-        configure(http)
+        configure(http, args.stress)
     backend = app.extensions["questline"]
     scope = backend.scope(backend.project_for_key("sk_test_questline"))
     for i in range(args.users):  # users exist first: their records are not per-event cost
