@@ -74,7 +74,7 @@ class LedgerEntry:
     balance: int  # the balance after this entry
     reason: str | None
     metadata: JSON
-    source: str  # "manual", "rule:<id>", "badge:<id>", "level:<n>", …
+    source: str  # "api" (POST …/transactions), "rule:<id>", "badge:<id>", "level:<n>", …
     event_id: str | None  # evt_… of the event that caused it, if any
     created_at: datetime
 

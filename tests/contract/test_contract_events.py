@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from questline import APIResponseValidationError, NotFoundError, Questline
+from questline import NotFoundError, Questline
 from questline.types import EventCreate, EventDetail
 
 from tests.contract.wiring import Wire
@@ -158,12 +158,6 @@ def test_retrieve_traces_each_matching_rule(client: Questline) -> None:
         client.events.retrieve("evt_missing")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=APIResponseValidationError,
-    reason="server bug (engine/context.py run_actions records {source, action, result: "
-    "{amount}}): the spec's ExecutedAction has a required `amount` (integer or null)",
-)
 def test_retrieve_lists_every_action_executed(client: Questline) -> None:
     add_lesson_rule(client)
     result = client.events.send(user_id="u1", type="lesson_completed", properties={"score": 95})

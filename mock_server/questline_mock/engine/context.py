@@ -292,11 +292,11 @@ class EngineContext:
                     raise EngineError(f"no handler for action type {action.get('type')!r}")
                 # Recorded before it runs, so nested reward actions follow their cause.
                 # A shallow copy: actions come from canonical definitions that nothing mutates.
-                entry: JSON = {"source": source, "action": dict(action)}
+                entry: JSON = {"source": source, "action": dict(action), "amount": None}
                 self.actions_executed.append(entry)
                 result = handler(self, action, source)
                 if result is not None:
-                    entry["result"] = result
+                    entry["amount"] = result.get("amount")  # resolved, clamped
         finally:
             self.depth -= 1
 

@@ -60,11 +60,12 @@ class Outcome:
     user: User
 
 
-def apply_profile(user: User, profile: JSON | None, *, replace_traits: bool = False) -> bool:
+def apply_profile(user: User, profile: JSON | None) -> bool:
     """Set the profile fields present in ``profile``; returns whether anything changed.
 
-    Traits merge key by key (an event's ``user.traits`` adds to what is known, like an
-    analytics ``identify``) unless ``replace_traits``; a missing timezone means UTC.
+    Traits merge key by key and a ``null`` value removes a key (like Stripe's metadata), both
+    for ``PUT /v1/users/{id}`` and an event's ``user`` block, so a client that knows one trait
+    never erases the others. A missing timezone means UTC.
     """
     if not profile:
         return False
@@ -76,8 +77,8 @@ def apply_profile(user: User, profile: JSON | None, *, replace_traits: bool = Fa
     if "timezone" in profile:
         user.timezone = profile["timezone"] or "UTC"
     if "traits" in profile:
-        traits = copy.deepcopy(profile["traits"] or {})
-        user.traits = traits if replace_traits else {**user.traits, **traits}
+        traits = {**user.traits, **copy.deepcopy(profile["traits"] or {})}
+        user.traits = {key: value for key, value in traits.items() if value is not None}
     return before != (user.display_name, user.email, user.timezone, user.traits)
 
 
@@ -233,7 +234,7 @@ def create_transaction(
         raise DefinitionError(errors)
 
     def body(ctx: EngineContext) -> JSON:
-        entry = post_entry(ctx, currency, amount, source="manual", reason=reason, metadata=metadata)
+        entry = post_entry(ctx, currency, amount, source="api", reason=reason, metadata=metadata)
         return ledger_json(entry)
 
     outcome = run_step(view, user, now, ids, body)
@@ -245,12 +246,12 @@ def upsert_user(
 ) -> tuple[JSON, Changes, bool]:
     """``PUT /v1/users/{id}``: create or update the profile; ``(user json, changes, created)``.
 
-    A PUT replaces the traits it is given (the event block merges them instead); a new
-    user emits ``user.created``.
+    Fields not sent are kept; traits merge (see ``apply_profile``); a new user emits
+    ``user.created``.
     """
     check_profile(profile, ["body"])
     user, created = _load_user(view, user_id, now)
-    apply_profile(user, profile, replace_traits=True)
+    apply_profile(user, profile)
     user.updated_at = now
     ctx = _context(view, user, now, ids)
     if created:

@@ -70,7 +70,7 @@ def test_manual_credit_and_debit(harness: Harness) -> None:
     harness.send("u1", "signup")
     credit = harness.transact("u1", "coins", 100, "welcome")
     debit = harness.transact("u1", "coins", -30, "hat")
-    assert (credit["amount"], credit["balance"], credit["source"]) == (100, 100, "manual")
+    assert (credit["amount"], credit["balance"], credit["source"]) == (100, 100, "api")
     assert (debit["amount"], debit["balance"], debit["reason"]) == (-30, 70, "hat")
     assert debit["id"].startswith("txn_") and debit["event_id"] is None
     assert balance_and_ledger(harness, "u1", "coins") == (70, 70)

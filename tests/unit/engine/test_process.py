@@ -173,7 +173,7 @@ def test_run_step_reports_effects_when_the_body_returns_nothing(harness: Harness
     assert harness.user("u1").xp == 0  # the stored user was not touched
 
 
-def test_upsert_user_creates_then_replaces_traits(harness: Harness) -> None:
+def test_upsert_user_creates_then_merges_traits_and_null_removes_one(harness: Harness) -> None:
     with harness.storage.unit_of_work(PROJECT) as uow:
         body, changes, created = upsert_user(
             uow, "u9", {"email": "a@example.com", "traits": {"a": 1}}, T0, harness.ids
@@ -182,7 +182,9 @@ def test_upsert_user_creates_then_replaces_traits(harness: Harness) -> None:
     assert created and body["email"] == "a@example.com" and body["xp"] == 0
     assert [e.type for e in changes.domain_events] == ["user.created"]
     with harness.storage.unit_of_work(PROJECT) as uow:
-        body, changes, created = upsert_user(uow, "u9", {"traits": {"b": 2}}, T0, harness.ids)
+        body, changes, created = upsert_user(
+            uow, "u9", {"traits": {"b": 2, "a": None}}, T0, harness.ids
+        )
         changes.apply(uow)
     assert not created and body["traits"] == {"b": 2} and body["email"] == "a@example.com"
     assert changes.domain_events == []

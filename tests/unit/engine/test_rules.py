@@ -128,9 +128,7 @@ def test_matched_rule_trace_and_actions_executed(harness: Harness) -> None:
         {"rule_id": "lesson", "matched": True, "skipped_reason": None, "conditions": None}
     ]
     assert record.rules_triggered == ["lesson"]
-    assert record.actions_executed == [
-        {"source": "rule:lesson", "action": XP[0], "result": {"amount": 10}}
-    ]
+    assert record.actions_executed == [{"source": "rule:lesson", "action": XP[0], "amount": 10}]
 
 
 def test_a_lower_priority_rule_sees_what_a_higher_one_granted(harness: Harness) -> None:

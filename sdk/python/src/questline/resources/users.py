@@ -700,7 +700,9 @@ class Users(SyncAPIResource):
     ) -> SyncCursorPage[User]:
         """List users
 
-        Lists the project's users, most recently created first.
+        Lists the project's users in the order they were created, oldest first, so that a walk
+        through every page is stable while users are being added: new users land on the last
+        page, never in one already read.
         """
         opts = build_request_options(
             _USERS_LIST,
@@ -833,7 +835,9 @@ class AsyncUsers(AsyncAPIResource):
     ) -> AsyncPaginator[User]:
         """List users
 
-        Lists the project's users, most recently created first.
+        Lists the project's users in the order they were created, oldest first, so that a walk
+        through every page is stable while users are being added: new users land on the last
+        page, never in one already read.
         """
         opts = build_request_options(
             _USERS_LIST,

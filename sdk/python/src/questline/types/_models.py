@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AnyUrl, AwareDatetime, ConfigDict, Field
+from pydantic import MISSING, AnyUrl, AwareDatetime, ConfigDict, Field
 from typing_extensions import TypeAliasType
 
-from questline._models import QuestlineModel
+from questline._models import QuestlineKeywordModel, QuestlineModel
 
 ProblemCode = TypeAliasType(
     "ProblemCode",
@@ -76,7 +76,7 @@ class Problem(QuestlineModel):
     """
     The HTTP status code.
     """
-    detail: str | None = None
+    detail: str | None | MISSING = MISSING
     """
     Explanation specific to this occurrence.
     """
@@ -84,7 +84,7 @@ class Problem(QuestlineModel):
     """
     Stable machine-readable code (`ProblemCode`). New codes may be added; treat an unknown one by its HTTP status.
     """
-    errors: list[ProblemError] | None = None
+    errors: list[ProblemError] | MISSING = MISSING
     """
     Invalid fields (validation errors); empty otherwise.
     """
@@ -156,7 +156,7 @@ class FactCondition(QuestlineModel):
     A fact path: `properties.<dot.path>`, `event.type`, `event.occurred_at`, `user.xp`, `user.level`, `user.traits.<dot.path>`, `user.balances.<currency>`, `user.badges` (list of badge ids), `user.event_count.<event type>`, `user.streaks.<streak id>` (current count).
     """
     operator: ConditionOperator
-    value: Any | None = None
+    value: Any | MISSING = MISSING
     """
     The value to compare with (any JSON value; an array for `in` and `not_in`; omitted for `exists` and `not_exists`).
     """
@@ -184,8 +184,8 @@ class Aggregate(QuestlineModel):
     """
     function: AggregateFunction
     property: Annotated[
-        str | None, Field(examples=["amount"], pattern="^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$")
-    ] = None
+        str | MISSING, Field(examples=["amount"], pattern="^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$")
+    ] = MISSING
     """
     Dot path inside the events' `properties` to sum; required when `function` is `sum`.
     """
@@ -205,7 +205,7 @@ class AggregateCondition(QuestlineModel):
     )
     aggregate: Aggregate
     operator: ConditionOperator
-    value: Any | None = None
+    value: Any | MISSING = MISSING
     """
     The value to compare the aggregate with (required by every operator but `exists` and `not_exists`, as for a fact condition).
     """
@@ -250,7 +250,7 @@ class ShorthandCondition(QuestlineModel):
     """
     Dot path inside the event's `properties`.
     """
-    value: Any | None = None
+    value: Any | MISSING = MISSING
     """
     The value to compare with (omitted for `property_exists` and `property_not_exists`).
     """
@@ -262,7 +262,7 @@ How a computed amount is rounded to an integer.
 """
 
 
-class ComputedAmount(QuestlineModel):
+class ComputedAmount(QuestlineKeywordModel):
     """
     An amount computed from a fact at event time: `round(fact * multiply)`, clamped at 0 (e.g. one point per 10 currency units spent). A missing or non-numeric fact gives 0.
     """
@@ -281,11 +281,11 @@ class ComputedAmount(QuestlineModel):
     """
     Fact path to read (same paths as conditions).
     """
-    multiply: Annotated[float | None, Field(examples=[0.1])] = 1
+    multiply: Annotated[float, Field(examples=[0.1])] = 1
     """
     Factor applied to the fact.
     """
-    round: AmountRounding | None = "floor"
+    round: AmountRounding = "floor"
     """
     Rounding to an integer.
     """
@@ -361,7 +361,7 @@ class ProgressBadgeAction(QuestlineModel):
     """
     Badge id.
     """
-    amount: Annotated[Amount | None, Field(validate_default=True)] = 1
+    amount: Annotated[Amount, Field(validate_default=True)] = 1
     """
     Progress to add.
     """
@@ -381,12 +381,12 @@ class ProgressQuestAction(QuestlineModel):
     Quest id.
     """
     step_id: Annotated[
-        str | None, Field(examples=["first_lesson"], pattern="^[a-z0-9][a-z0-9_-]{0,63}$")
-    ] = None
+        str | MISSING, Field(examples=["first_lesson"], pattern="^[a-z0-9][a-z0-9_-]{0,63}$")
+    ] = MISSING
     """
     Step id within the quest.
     """
-    amount: Annotated[Amount | None, Field(validate_default=True)] = 1
+    amount: Annotated[Amount, Field(validate_default=True)] = 1
     """
     Progress to add.
     """
@@ -400,21 +400,21 @@ class UserUpsert(QuestlineModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    display_name: Annotated[str | None, Field(max_length=200)] = None
+    display_name: Annotated[str | None | MISSING, Field(max_length=200)] = MISSING
     """
     Name to show; null clears it.
     """
-    email: Annotated[str | None, Field(max_length=254)] = None
+    email: Annotated[str | None | MISSING, Field(max_length=254)] = MISSING
     """
     Email address; null clears it.
     """
     timezone: Annotated[
-        str | None, Field(examples=["Europe/Paris"], max_length=64, min_length=1)
-    ] = None
+        str | MISSING, Field(examples=["Europe/Paris"], max_length=64, min_length=1)
+    ] = MISSING
     """
     IANA time zone name, e.g. `Europe/Paris`. Streak periods are computed in it.
     """
-    traits: dict[str, object] | None = None
+    traits: dict[str, object] | MISSING = MISSING
     """
     Integrator-defined attributes, usable in conditions as `user.traits.<path>`. Merged key by key into the stored traits; a key set to null is removed.
     """
@@ -428,21 +428,21 @@ class EventUserProfile(QuestlineModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    display_name: Annotated[str | None, Field(max_length=200)] = None
+    display_name: Annotated[str | None | MISSING, Field(max_length=200)] = MISSING
     """
     Name to show; null clears it.
     """
-    email: Annotated[str | None, Field(max_length=254)] = None
+    email: Annotated[str | None | MISSING, Field(max_length=254)] = MISSING
     """
     Email address; null clears it.
     """
     timezone: Annotated[
-        str | None, Field(examples=["Europe/Paris"], max_length=64, min_length=1)
-    ] = None
+        str | MISSING, Field(examples=["Europe/Paris"], max_length=64, min_length=1)
+    ] = MISSING
     """
     IANA time zone name, e.g. `Europe/Paris`. Streak periods are computed in it.
     """
-    traits: dict[str, object] | None = None
+    traits: dict[str, object] | MISSING = MISSING
     """
     Integrator-defined attributes, usable in conditions as `user.traits.<path>`. Merged key by key into the stored traits; a key set to null is removed.
     """
@@ -730,11 +730,11 @@ class TransactionCreate(QuestlineModel):
     """
     Signed, non-zero amount. A debit that would take the balance below zero fails with `409 insufficient_balance` and changes nothing.
     """
-    reason: Annotated[str | None, Field(examples=["shop:hat"], max_length=500)] = None
+    reason: Annotated[str | MISSING, Field(examples=["shop:hat"], max_length=500)] = MISSING
     """
     Why, for people reading the ledger.
     """
-    metadata: dict[str, object] | None = None
+    metadata: dict[str, object] | MISSING = MISSING
     """
     Integrator data stored with the entry.
     """
@@ -808,9 +808,9 @@ class EventCreate(QuestlineModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    event_id: Annotated[str | None, Field(examples=["order_789"], max_length=255, min_length=1)] = (
-        None
-    )
+    event_id: Annotated[
+        str | MISSING, Field(examples=["order_789"], max_length=255, min_length=1)
+    ] = MISSING
     """
     Your stable id for this event (e.g. an order id). Sending it again applies nothing and returns the first result with `replayed: true`. The server makes one when omitted (the SDK makes one before the first try, so retries are safe).
     """
@@ -822,15 +822,15 @@ class EventCreate(QuestlineModel):
     """
     Event type, snake_case (dots, colons and dashes allowed).
     """
-    properties: dict[str, object] | None = None
+    properties: dict[str, object] | MISSING = MISSING
     """
     Event data, usable in conditions as `properties.<path>` (≤ 32 KiB of JSON, nesting depth ≤ 10).
     """
-    occurred_at: AwareDatetime | None = None
+    occurred_at: AwareDatetime | MISSING = MISSING
     """
     When it happened (default: now on the project's clock). At most 5 minutes in the future.
     """
-    user: EventUserProfile | None = None
+    user: EventUserProfile | MISSING = MISSING
     """
     Profile fields to upsert before the rules run.
     """
@@ -1056,23 +1056,23 @@ class ConditionTrace(QuestlineModel):
     """
     What the node evaluated to.
     """
-    children: list[ConditionTrace] | None = None
+    children: list[ConditionTrace] | MISSING = MISSING
     """
     Child nodes (for `all`, `any`, `not`).
     """
-    fact: str | None = None
+    fact: str | None | MISSING = MISSING
     """
     The fact path (for `aggregate`, a description of the aggregate).
     """
-    operator: ConditionOperator | None = None
+    operator: ConditionOperator | None | MISSING = MISSING
     """
     The operator.
     """
-    expected: Any | None = None
+    expected: Any | MISSING = MISSING
     """
     The value compared with.
     """
-    actual: Any | None = None
+    actual: Any | MISSING = MISSING
     """
     The fact's value at event time (null when missing).
     """
@@ -1117,7 +1117,7 @@ class CurrencyUpsert(QuestlineModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str | None, Field(max_length=200, min_length=1)] = None
+    name: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
     """
     Display name (default: the id).
     """
@@ -1260,11 +1260,11 @@ class RuleLimits(QuestlineModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    max_per_user: Annotated[int | None, Field(ge=1, le=9007199254740991)] = None
+    max_per_user: Annotated[int | MISSING, Field(ge=1, le=9007199254740991)] = MISSING
     """
     Runs per user, ever.
     """
-    cooldown_seconds: Annotated[int | None, Field(ge=1, le=9007199254740991)] = None
+    cooldown_seconds: Annotated[int | MISSING, Field(ge=1, le=9007199254740991)] = MISSING
     """
     Minimum time between two runs for one user.
     """
@@ -1863,15 +1863,15 @@ class WebhookEndpointCreate(QuestlineModel):
     """
     Where to POST messages (http or https).
     """
-    event_types: Annotated[list[WebhookEventType] | None, Field(min_length=1)] = ["*"]
+    event_types: Annotated[list[WebhookEventType], Field(min_length=1)] = ["*"]
     """
     Event types to send; `["*"]` for all.
     """
-    enabled: bool | None = True
+    enabled: bool = True
     """
     Disabled endpoints receive nothing (a 410 from the receiver disables it).
     """
-    description: Annotated[str | None, Field(max_length=500)] = None
+    description: Annotated[str | None | MISSING, Field(max_length=500)] = MISSING
 
 
 class WebhookEndpointUpdate(QuestlineModel):
@@ -1882,10 +1882,10 @@ class WebhookEndpointUpdate(QuestlineModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    url: AnyUrl | None = None
-    event_types: Annotated[list[WebhookEventType] | None, Field(min_length=1)] = None
-    enabled: bool | None = None
-    description: Annotated[str | None, Field(max_length=500)] = None
+    url: AnyUrl | MISSING = MISSING
+    event_types: Annotated[list[WebhookEventType] | MISSING, Field(min_length=1)] = MISSING
+    enabled: bool | MISSING = MISSING
+    description: Annotated[str | None | MISSING, Field(max_length=500)] = MISSING
 
 
 class WebhookEndpoint(QuestlineModel):
@@ -2130,10 +2130,10 @@ class SandboxFaultMatch(QuestlineModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    method: SandboxFaultMethod | None = None
-    path: Annotated[str | None, Field(examples=["/v1/events*"], max_length=512, pattern="^/")] = (
-        None
-    )
+    method: SandboxFaultMethod | MISSING = MISSING
+    path: Annotated[
+        str | MISSING, Field(examples=["/v1/events*"], max_length=512, pattern="^/")
+    ] = MISSING
     """
     Request path; a trailing `*` matches any suffix.
     """
@@ -2148,23 +2148,23 @@ class SandboxFaultCreate(QuestlineModel):
         extra="forbid",
     )
     match: SandboxFaultMatch
-    count: Annotated[int | None, Field(ge=1, le=1000)] = 1
+    count: Annotated[int, Field(ge=1, le=1000)] = 1
     """
     How many requests to fault.
     """
-    status: Annotated[int | None, Field(examples=[503], ge=400, le=599)] = None
+    status: Annotated[int | MISSING, Field(examples=[503], ge=400, le=599)] = MISSING
     """
     Answer with this status and a problem body.
     """
-    retry_after: Annotated[int | None, Field(ge=0, le=3600)] = None
+    retry_after: Annotated[int | MISSING, Field(ge=0, le=3600)] = MISSING
     """
     `Retry-After` seconds to send with `status`.
     """
-    latency_ms: Annotated[int | None, Field(ge=0, le=60000)] = None
+    latency_ms: Annotated[int | MISSING, Field(ge=0, le=60000)] = MISSING
     """
     Delay before answering (or processing).
     """
-    drop: bool | None = False
+    drop: bool = False
     """
     Close the connection without answering.
     """
@@ -2249,7 +2249,7 @@ class CurrencyConfigEntry(QuestlineModel):
     """
     Currency id.
     """
-    name: Annotated[str | None, Field(max_length=200, min_length=1)] = None
+    name: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
     """
     Display name (default: the id).
     """
@@ -2263,7 +2263,7 @@ class WebhookEndpointConfigEntry(QuestlineModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    id: str | None = None
+    id: str | MISSING = MISSING
     """
     Endpoint id (`whe_…`).
     """
@@ -2271,16 +2271,16 @@ class WebhookEndpointConfigEntry(QuestlineModel):
     """
     Where to POST messages (http or https).
     """
-    event_types: Annotated[list[WebhookEventType] | None, Field(min_length=1)] = ["*"]
+    event_types: Annotated[list[WebhookEventType], Field(min_length=1)] = ["*"]
     """
     Event types to send; `["*"]` for all.
     """
-    enabled: bool | None = True
+    enabled: bool = True
     """
     Disabled endpoints receive nothing (a 410 from the receiver disables it).
     """
-    description: Annotated[str | None, Field(max_length=500)] = None
-    secret: Annotated[str | None, Field(pattern="^whsec_[A-Za-z0-9+/=]+$")] = None
+    description: Annotated[str | None | MISSING, Field(max_length=500)] = MISSING
+    secret: Annotated[str | MISSING, Field(pattern="^whsec_[A-Za-z0-9+/=]+$")] = MISSING
     """
     Signing secret to use.
     """
@@ -2431,11 +2431,11 @@ class Level(QuestlineModel):
     """
     XP needed to reach it. Strictly increasing; level 1 is 0.
     """
-    name: Annotated[str | None, Field(examples=["Rookie"], max_length=200)] = None
+    name: Annotated[str | None | MISSING, Field(examples=["Rookie"], max_length=200)] = MISSING
     """
     Display name.
     """
-    rewards: Annotated[list[Action] | None, Field(validate_default=True)] = []
+    rewards: Annotated[list[Action], Field(validate_default=True)] = []
     """
     Actions run when a user reaches the level.
     """
@@ -2475,7 +2475,7 @@ class StreakMilestone(QuestlineModel):
     """
     Streak length.
     """
-    rewards: Annotated[list[Action] | None, Field(validate_default=True)] = []
+    rewards: Annotated[list[Action], Field(validate_default=True)] = []
 
 
 LeaderboardMetric = TypeAliasType(
@@ -2498,22 +2498,20 @@ class LeaderboardUpsert(QuestlineModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str | None, Field(max_length=200, min_length=1)] = None
+    name: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
     """
     Display name (default: the id).
     """
-    description: Annotated[str | None, Field(max_length=2000)] = None
+    description: Annotated[str | None | MISSING, Field(max_length=2000)] = MISSING
     """
     Longer description.
     """
     metric: LeaderboardMetric
-    period: LeaderboardPeriod | None = "all_time"
+    period: LeaderboardPeriod = "all_time"
     """
     Ranking window.
     """
-    timezone: Annotated[
-        str | None, Field(examples=["Europe/Paris"], max_length=64, min_length=1)
-    ] = "UTC"
+    timezone: Annotated[str, Field(examples=["Europe/Paris"], max_length=64, min_length=1)] = "UTC"
     """
     IANA time zone in which periods start.
     """
@@ -2658,22 +2656,20 @@ class LeaderboardConfigEntry(QuestlineModel):
     """
     Leaderboard id.
     """
-    name: Annotated[str | None, Field(max_length=200, min_length=1)] = None
+    name: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
     """
     Display name (default: the id).
     """
-    description: Annotated[str | None, Field(max_length=2000)] = None
+    description: Annotated[str | None | MISSING, Field(max_length=2000)] = MISSING
     """
     Longer description.
     """
     metric: LeaderboardMetric
-    period: LeaderboardPeriod | None = "all_time"
+    period: LeaderboardPeriod = "all_time"
     """
     Ranking window.
     """
-    timezone: Annotated[
-        str | None, Field(examples=["Europe/Paris"], max_length=64, min_length=1)
-    ] = "UTC"
+    timezone: Annotated[str, Field(examples=["Europe/Paris"], max_length=64, min_length=1)] = "UTC"
     """
     IANA time zone in which periods start.
     """
@@ -2717,7 +2713,7 @@ class AnyCondition(QuestlineModel):
     any: list[Condition]
 
 
-class NotCondition(QuestlineModel):
+class NotCondition(QuestlineKeywordModel):
     """
     True when the condition in `not` is false.
     """
@@ -2742,7 +2738,7 @@ class EventCriteria(QuestlineModel):
     """
     Event type, snake_case (dots, colons and dashes allowed).
     """
-    conditions: Condition | None = None
+    conditions: Condition | None | MISSING = MISSING
     """
     Must hold for an event to count; null or absent means every event of the type counts.
     """
@@ -2762,13 +2758,14 @@ class BadgeCriteria(QuestlineModel):
     """
     Event type, snake_case (dots, colons and dashes allowed).
     """
-    conditions: Condition | None = None
+    conditions: Condition | None | MISSING = MISSING
     """
     Must hold for an event to count; null or absent means every event of the type counts.
     """
     count_property: Annotated[
-        str | None, Field(examples=["lessons"], pattern="^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$")
-    ] = None
+        str | None | MISSING,
+        Field(examples=["lessons"], pattern="^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$"),
+    ] = MISSING
     """
     Dot path inside the event's `properties` whose (numeric) value is added; null or absent adds 1 per event.
     """
@@ -2782,39 +2779,39 @@ class BadgeUpsert(QuestlineModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str | None, Field(max_length=200, min_length=1)] = None
+    name: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
     """
     Display name (default: the id).
     """
-    description: Annotated[str | None, Field(max_length=2000)] = None
+    description: Annotated[str | None | MISSING, Field(max_length=2000)] = MISSING
     """
     Longer description.
     """
-    image_url: AnyUrl | None = None
+    image_url: AnyUrl | None | MISSING = MISSING
     """
     Image to show.
     """
-    secret: bool | None = False
+    secret: bool = False
     """
     Hidden from the user's badge list until awarded.
     """
-    criteria: BadgeCriteria | None = None
+    criteria: BadgeCriteria | MISSING = MISSING
     """
     Events that progress the badge. Without it, only actions progress it.
     """
-    target: Annotated[int | None, Field(ge=1, le=9007199254740991)] = 1
+    target: Annotated[int, Field(ge=1, le=9007199254740991)] = 1
     """
     Progress needed to award it.
     """
-    tiers: Annotated[list[BadgeTier] | None, Field(validate_default=True)] = []
+    tiers: Annotated[list[BadgeTier], Field(validate_default=True)] = []
     """
     Tiers in increasing target order.
     """
-    rewards: Annotated[list[Action] | None, Field(validate_default=True)] = []
+    rewards: Annotated[list[Action], Field(validate_default=True)] = []
     """
     Actions run when it is awarded/completed/reached.
     """
-    repeatable: bool | None = False
+    repeatable: bool = False
     """
     Awarded again each time progress reaches the target again.
     """
@@ -2854,15 +2851,15 @@ class QuestStep(QuestlineModel):
     """
     Step id, unique within the quest.
     """
-    name: Annotated[str | None, Field(max_length=200)] = None
+    name: Annotated[str | MISSING, Field(max_length=200)] = MISSING
     """
     Display name (default: the id).
     """
-    criteria: EventCriteria | None = None
+    criteria: EventCriteria | None | MISSING = MISSING
     """
     Events that progress the step. Without it (null or absent), only actions do.
     """
-    target: Annotated[int | None, Field(ge=1, le=9007199254740991)] = 1
+    target: Annotated[int, Field(ge=1, le=9007199254740991)] = 1
     """
     Progress needed to finish the step.
     """
@@ -2876,28 +2873,28 @@ class QuestUpsert(QuestlineModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str | None, Field(max_length=200, min_length=1)] = None
+    name: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
     """
     Display name (default: the id).
     """
-    description: Annotated[str | None, Field(max_length=2000)] = None
+    description: Annotated[str | None | MISSING, Field(max_length=2000)] = MISSING
     """
     Longer description.
     """
     steps: Annotated[list[QuestStep], Field(min_length=1)]
-    ordered: bool | None = False
+    ordered: bool = False
     """
     Only the first unfinished step progresses.
     """
-    rewards: Annotated[list[Action] | None, Field(validate_default=True)] = []
+    rewards: Annotated[list[Action], Field(validate_default=True)] = []
     """
     Actions run when it is awarded/completed/reached.
     """
-    starts_at: AwareDatetime | None = None
+    starts_at: AwareDatetime | None | MISSING = MISSING
     """
     No progress before this time.
     """
-    ends_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None | MISSING = MISSING
     """
     No progress after this time.
     """
@@ -2931,11 +2928,11 @@ class StreakUpsert(QuestlineModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str | None, Field(max_length=200, min_length=1)] = None
+    name: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
     """
     Display name (default: the id).
     """
-    description: Annotated[str | None, Field(max_length=2000)] = None
+    description: Annotated[str | None | MISSING, Field(max_length=2000)] = MISSING
     """
     Longer description.
     """
@@ -2944,11 +2941,11 @@ class StreakUpsert(QuestlineModel):
     """
     Events that count for the period.
     """
-    freezes_allowed: Annotated[int | None, Field(ge=0, le=9007199254740991)] = 0
+    freezes_allowed: Annotated[int, Field(ge=0, le=9007199254740991)] = 0
     """
     Missed periods a streak may bridge in total.
     """
-    milestones: Annotated[list[StreakMilestone] | None, Field(validate_default=True)] = []
+    milestones: Annotated[list[StreakMilestone], Field(validate_default=True)] = []
 
 
 class Streak(QuestlineModel):
@@ -2978,31 +2975,31 @@ class RuleUpsert(QuestlineModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[str | None, Field(max_length=200, min_length=1)] = None
+    name: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
     """
     Display name (default: the id).
     """
-    description: Annotated[str | None, Field(max_length=2000)] = None
+    description: Annotated[str | None | MISSING, Field(max_length=2000)] = MISSING
     """
     Longer description.
     """
-    enabled: bool | None = True
-    priority: Annotated[int | None, Field(ge=-9007199254740991, le=9007199254740991)] = 0
+    enabled: bool = True
+    priority: Annotated[int, Field(ge=-9007199254740991, le=9007199254740991)] = 0
     """
     Higher runs first; ties run in creation order.
     """
     trigger: RuleTrigger
-    conditions: Condition | None = None
+    conditions: Condition | None | MISSING = MISSING
     """
     Must hold for the rule to run.
     """
     actions: Annotated[list[Action], Field(min_length=1)]
-    limits: RuleLimits | None = None
-    active_from: AwareDatetime | None = None
+    limits: RuleLimits | None | MISSING = MISSING
+    active_from: AwareDatetime | None | MISSING = MISSING
     """
     Not run before this time.
     """
-    active_until: AwareDatetime | None = None
+    active_until: AwareDatetime | None | MISSING = MISSING
     """
     Not run after this time.
     """
@@ -3122,39 +3119,39 @@ class BadgeConfigEntry(QuestlineModel):
     """
     Badge id.
     """
-    name: Annotated[str | None, Field(max_length=200, min_length=1)] = None
+    name: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
     """
     Display name (default: the id).
     """
-    description: Annotated[str | None, Field(max_length=2000)] = None
+    description: Annotated[str | None | MISSING, Field(max_length=2000)] = MISSING
     """
     Longer description.
     """
-    image_url: AnyUrl | None = None
+    image_url: AnyUrl | None | MISSING = MISSING
     """
     Image to show.
     """
-    secret: bool | None = False
+    secret: bool = False
     """
     Hidden from the user's badge list until awarded.
     """
-    criteria: BadgeCriteria | None = None
+    criteria: BadgeCriteria | MISSING = MISSING
     """
     Events that progress the badge. Without it, only actions progress it.
     """
-    target: Annotated[int | None, Field(ge=1, le=9007199254740991)] = 1
+    target: Annotated[int, Field(ge=1, le=9007199254740991)] = 1
     """
     Progress needed to award it.
     """
-    tiers: Annotated[list[BadgeTier] | None, Field(validate_default=True)] = []
+    tiers: Annotated[list[BadgeTier], Field(validate_default=True)] = []
     """
     Tiers in increasing target order.
     """
-    rewards: Annotated[list[Action] | None, Field(validate_default=True)] = []
+    rewards: Annotated[list[Action], Field(validate_default=True)] = []
     """
     Actions run when it is awarded/completed/reached.
     """
-    repeatable: bool | None = False
+    repeatable: bool = False
     """
     Awarded again each time progress reaches the target again.
     """
@@ -3172,28 +3169,28 @@ class QuestConfigEntry(QuestlineModel):
     """
     Quest id.
     """
-    name: Annotated[str | None, Field(max_length=200, min_length=1)] = None
+    name: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
     """
     Display name (default: the id).
     """
-    description: Annotated[str | None, Field(max_length=2000)] = None
+    description: Annotated[str | None | MISSING, Field(max_length=2000)] = MISSING
     """
     Longer description.
     """
     steps: Annotated[list[QuestStep], Field(min_length=1)]
-    ordered: bool | None = False
+    ordered: bool = False
     """
     Only the first unfinished step progresses.
     """
-    rewards: Annotated[list[Action] | None, Field(validate_default=True)] = []
+    rewards: Annotated[list[Action], Field(validate_default=True)] = []
     """
     Actions run when it is awarded/completed/reached.
     """
-    starts_at: AwareDatetime | None = None
+    starts_at: AwareDatetime | None | MISSING = MISSING
     """
     No progress before this time.
     """
-    ends_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None | MISSING = MISSING
     """
     No progress after this time.
     """
@@ -3211,11 +3208,11 @@ class StreakConfigEntry(QuestlineModel):
     """
     Streak id.
     """
-    name: Annotated[str | None, Field(max_length=200, min_length=1)] = None
+    name: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
     """
     Display name (default: the id).
     """
-    description: Annotated[str | None, Field(max_length=2000)] = None
+    description: Annotated[str | None | MISSING, Field(max_length=2000)] = MISSING
     """
     Longer description.
     """
@@ -3224,11 +3221,11 @@ class StreakConfigEntry(QuestlineModel):
     """
     Events that count for the period.
     """
-    freezes_allowed: Annotated[int | None, Field(ge=0, le=9007199254740991)] = 0
+    freezes_allowed: Annotated[int, Field(ge=0, le=9007199254740991)] = 0
     """
     Missed periods a streak may bridge in total.
     """
-    milestones: Annotated[list[StreakMilestone] | None, Field(validate_default=True)] = []
+    milestones: Annotated[list[StreakMilestone], Field(validate_default=True)] = []
 
 
 class RuleConfigEntry(QuestlineModel):
@@ -3243,31 +3240,31 @@ class RuleConfigEntry(QuestlineModel):
     """
     Rule id.
     """
-    name: Annotated[str | None, Field(max_length=200, min_length=1)] = None
+    name: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
     """
     Display name (default: the id).
     """
-    description: Annotated[str | None, Field(max_length=2000)] = None
+    description: Annotated[str | None | MISSING, Field(max_length=2000)] = MISSING
     """
     Longer description.
     """
-    enabled: bool | None = True
-    priority: Annotated[int | None, Field(ge=-9007199254740991, le=9007199254740991)] = 0
+    enabled: bool = True
+    priority: Annotated[int, Field(ge=-9007199254740991, le=9007199254740991)] = 0
     """
     Higher runs first; ties run in creation order.
     """
     trigger: RuleTrigger
-    conditions: Condition | None = None
+    conditions: Condition | None | MISSING = MISSING
     """
     Must hold for the rule to run.
     """
     actions: Annotated[list[Action], Field(min_length=1)]
-    limits: RuleLimits | None = None
-    active_from: AwareDatetime | None = None
+    limits: RuleLimits | None | MISSING = MISSING
+    active_from: AwareDatetime | None | MISSING = MISSING
     """
     Not run before this time.
     """
-    active_until: AwareDatetime | None = None
+    active_until: AwareDatetime | None | MISSING = MISSING
     """
     Not run after this time.
     """
@@ -3281,18 +3278,18 @@ class SandboxConfig(QuestlineModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    levels: Annotated[list[Level] | None, Field(min_length=1)] = None
+    levels: Annotated[list[Level] | MISSING, Field(min_length=1)] = MISSING
     """
     The level curve.
     """
-    currencies: Annotated[list[CurrencyConfigEntry] | None, Field(validate_default=True)] = []
-    badges: Annotated[list[BadgeConfigEntry] | None, Field(validate_default=True)] = []
-    quests: Annotated[list[QuestConfigEntry] | None, Field(validate_default=True)] = []
-    streaks: Annotated[list[StreakConfigEntry] | None, Field(validate_default=True)] = []
-    leaderboards: Annotated[list[LeaderboardConfigEntry] | None, Field(validate_default=True)] = []
-    rules: Annotated[list[RuleConfigEntry] | None, Field(validate_default=True)] = []
+    currencies: Annotated[list[CurrencyConfigEntry], Field(validate_default=True)] = []
+    badges: Annotated[list[BadgeConfigEntry], Field(validate_default=True)] = []
+    quests: Annotated[list[QuestConfigEntry], Field(validate_default=True)] = []
+    streaks: Annotated[list[StreakConfigEntry], Field(validate_default=True)] = []
+    leaderboards: Annotated[list[LeaderboardConfigEntry], Field(validate_default=True)] = []
+    rules: Annotated[list[RuleConfigEntry], Field(validate_default=True)] = []
     webhook_endpoints: Annotated[
-        list[WebhookEndpointConfigEntry] | None, Field(validate_default=True)
+        list[WebhookEndpointConfigEntry], Field(validate_default=True)
     ] = []
 
 
