@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -102,8 +103,17 @@ def test_messages_undelivered_at_a_kill_9_are_delivered_after_restart(
             return {r.webhook_id for r in seen if r.status == 200} == queued
 
         got = receiver.wait_for(all_delivered)
-        listed = http.get("/v1/sandbox/webhooks").json()["data"]
-        assert {m["id"]: m["status"] for m in listed} == dict.fromkeys(queued, "delivered")
+
+        # The worker records an attempt once the receiver's answer is back, so the listing
+        # catches up a moment after the receiver saw the last delivery.
+        def statuses() -> dict[str, str]:
+            listed = http.get("/v1/sandbox/webhooks").json()["data"]
+            return {m["id"]: m["status"] for m in listed}
+
+        deadline = time.monotonic() + 10
+        while statuses() != dict.fromkeys(queued, "delivered") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert statuses() == dict.fromkeys(queued, "delivered")
     for request in (r for r in got if r.status == 200):
         verify_both(request, endpoint["secret"])
         assert json.loads(request.body)["id"] == request.webhook_id
