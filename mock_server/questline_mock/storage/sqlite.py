@@ -14,11 +14,12 @@ thanks to WAL, never block or wait for the writer.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from typing import Any
@@ -41,6 +42,7 @@ from ..domain import (
 )
 from ._common import rule_trigger, to_us
 from .base import DuplicateEventId, ProjectNotFound, Reader, Storage, StorageError, UnitOfWork
+from .sqlite_ranks import RankCache
 from .sqlite_reader import SQLiteReader
 from .sqlite_schema import (
     BADGE_COLUMNS,
@@ -121,8 +123,24 @@ _PUT_IDEMPOTENCY = _replace("idempotency", IDEMPOTENCY_COLUMNS)
 
 
 class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        project_id: str,
+        ranks: RankCache,
+        after_commit: Callable[[Callable[[], None]], None],
+    ) -> None:
+        super().__init__(conn, project_id, ranks)
+        self._ranks_mirror = ranks
+        self._after_commit = after_commit
+
     def _x(self, sql: str, *params: Any) -> sqlite3.Cursor:
         return self._q(sql, (self._p, *params))
+
+    def _boards_changed(self, change: Callable[[], None]) -> None:
+        """Mirror a leaderboard change once it commits; until then rank from SQL."""
+        self._ranks_dirty = True
+        self._after_commit(change)
 
     # -- users ---------------------------------------------------------------------------
     def put_user(self, user: User) -> None:
@@ -138,6 +156,8 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
             user_id,
         )
         self._x("DELETE FROM messages WHERE project_id = ? AND user_id = ?", user_id)
+        project, ranks = self._p, self._ranks_mirror
+        self._boards_changed(lambda: ranks.drop_user(project, user_id))
 
     # -- definitions ---------------------------------------------------------------------
     def put_definition(self, kind: str, definition_id: str, document: JSON) -> None:
@@ -155,6 +175,8 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
                 "DELETE FROM leaderboard_entries WHERE project_id = ? AND leaderboard_id = ?",
                 definition_id,
             )
+            project, ranks = self._p, self._ranks_mirror
+            self._boards_changed(lambda: ranks.drop_board(project, definition_id))
 
     def put_levels(self, document: JSON | None) -> None:
         if document is None:
@@ -199,6 +221,8 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
             float(entry.score),
             to_us(entry.reached_at),
         )
+        project, ranks, kept = self._p, self._ranks_mirror, dataclasses.replace(entry)
+        self._boards_changed(lambda: ranks.put(project, kept))
 
     # -- idempotency ---------------------------------------------------------------------
     def put_idempotency(self, record: IdempotencyRecord) -> None:
@@ -252,6 +276,7 @@ class SQLiteStorage(Storage):
         self._local = threading.local()
         self._savepoints = itertools.count(1)
         self._closed = False
+        self._ranks = RankCache(self._load_board)
         conn = self._open()
         try:
             prepare(conn)
@@ -290,6 +315,25 @@ class SQLiteStorage(Storage):
             if not keep:
                 conn.close()
 
+    def _load_board(self, key: tuple[str, str, str]) -> list[tuple[str, float, int]]:
+        """A board period as last committed, on a connection of its own (so never from
+        the snapshot of whichever transaction asked)."""
+        conn = self._open()
+        try:
+            rows = conn.execute(
+                "SELECT user_id, score, reached_at FROM leaderboard_entries "
+                "WHERE project_id = ? AND leaderboard_id = ? AND period_key = ?",
+                key,
+            ).fetchall()
+        finally:
+            conn.close()
+        return [(user_id, float(score), int(reached)) for user_id, score, reached in rows]
+
+    def _after_commit(self, change: Callable[[], None]) -> None:
+        """Run ``change`` when this thread's outermost transaction commits (not at all if
+        it rolls back)."""
+        self._local.after_commit[-1].append(change)
+
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[sqlite3.Connection]:
         """A transaction, or a savepoint inside this thread's open one.
@@ -310,14 +354,27 @@ class SQLiteStorage(Storage):
                 else:
                     begin, commit = ("BEGIN IMMEDIATE" if write else "BEGIN"), "COMMIT"
                     rollback = ["ROLLBACK"]
+                pending: list[list[Callable[[], None]]] = self._local.__dict__.setdefault(
+                    "after_commit", []
+                )
+                pending.append([])
                 conn.execute(begin)
                 try:
                     yield conn
                 except BaseException:
+                    pending.pop()
                     for statement in rollback if write else [commit]:
                         conn.execute(statement)
                     raise
-                conn.execute(commit)
+                try:
+                    conn.execute(commit)
+                finally:
+                    changes = pending.pop()
+                if pending:  # a savepoint: its changes wait for the enclosing commit
+                    pending[-1].extend(changes)
+                else:  # committed, and still under the write lock: in commit order
+                    for change in changes:
+                        change()
 
     def _require(self, conn: sqlite3.Connection, project_id: str) -> None:
         if conn.execute("SELECT 1 FROM projects WHERE id = ?", (project_id,)).fetchone() is None:
@@ -373,13 +430,14 @@ class SQLiteStorage(Storage):
             self._require(conn, project_id)
             for table in DATA_TABLES + (() if keep_config else CONFIG_TABLES):
                 conn.execute(f"DELETE FROM {table} WHERE project_id = ?", (project_id,))
+            self._after_commit(lambda: self._ranks.drop_project(project_id))
 
     # -- units of work -------------------------------------------------------------------
     @contextmanager
     def unit_of_work(self, project_id: str) -> Iterator[UnitOfWork]:
         with self._transaction(write=True) as conn:
             self._require(conn, project_id)
-            uow = _SQLiteUnitOfWork(conn, project_id)
+            uow = _SQLiteUnitOfWork(conn, project_id, self._ranks, self._after_commit)
             try:
                 yield uow
             finally:
@@ -389,7 +447,7 @@ class SQLiteStorage(Storage):
     def read(self, project_id: str) -> Iterator[Reader]:
         with self._transaction(write=False) as conn:
             self._require(conn, project_id)
-            reader = SQLiteReader(conn, project_id)
+            reader = SQLiteReader(conn, project_id, self._ranks)
             try:
                 yield reader
             finally:

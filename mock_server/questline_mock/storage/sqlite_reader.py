@@ -41,6 +41,7 @@ from ._common import (
     to_us,
 )
 from .base import EventFilter, Page, RankedEntry, Reader, StorageError
+from .sqlite_ranks import RankCache
 from .sqlite_schema import (
     BADGE_COLUMNS,
     DELIVERY_COLUMNS,
@@ -91,9 +92,18 @@ def _json_path(segments: list[str]) -> str | None:
 
 
 class SQLiteReader(Reader):
-    def __init__(self, conn: sqlite3.Connection, project_id: str) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, project_id: str, ranks: RankCache | None = None
+    ) -> None:
         self._conn: sqlite3.Connection | None = conn
         self._p = project_id
+        # Order statistics mirrored in the process (sqlite_ranks.py). A unit of work that
+        # has changed a board reads ranks from SQL instead, so it sees its own writes.
+        self._ranks = ranks
+        self._ranks_dirty = False
+
+    def _mirror(self) -> RankCache | None:
+        return None if self._ranks_dirty else self._ranks
 
     def _q(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         if self._conn is None:
@@ -307,6 +317,10 @@ class SQLiteReader(Reader):
         return int(row[0])
 
     def rank_of(self, leaderboard_id: str, period_key: str, user_id: str) -> RankedEntry | None:
+        mirror = self._mirror()
+        if mirror is not None:
+            found = mirror.rank_of((self._p, leaderboard_id, period_key), user_id)
+            return RankedEntry(*found) if found else None
         entry = self.get_leaderboard_entry(leaderboard_id, period_key, user_id)
         if entry is None:
             return None
@@ -317,6 +331,10 @@ class SQLiteReader(Reader):
     ) -> list[RankedEntry]:
         if offset < 0:
             raise ValueError(f"offset must be >= 0, not {offset}")
+        mirror = self._mirror()
+        if mirror is not None:
+            key = (self._p, leaderboard_id, period_key)
+            return [RankedEntry(*found) for found in mirror.rankings(key, offset, limit)]
         rows = self._q(
             f"SELECT user_id, score, reached_at {self._BOARD} "
             "ORDER BY score DESC, reached_at, user_id LIMIT ? OFFSET ?",
@@ -333,6 +351,9 @@ class SQLiteReader(Reader):
         return ranked
 
     def leaderboard_size(self, leaderboard_id: str, period_key: str) -> int:
+        mirror = self._mirror()
+        if mirror is not None:
+            return mirror.size((self._p, leaderboard_id, period_key))
         row = self._q(f"SELECT COUNT(*) {self._BOARD}", (self._p, leaderboard_id, period_key))
         return int(row.fetchone()[0])
 

@@ -156,6 +156,7 @@ def test_every_query_runs_on_an_index(path: Path) -> None:
     statements: list[str] = []
     with store.read(PROJECT) as reader:
         conn = reader._conn  # type: ignore[attr-defined]
+        reader._ranks = None  # type: ignore[attr-defined]  # rank by SQL, as a dirty unit does
         conn.set_trace_callback(statements.append)
         try:
             reader.get_user("u1")
@@ -303,3 +304,56 @@ def test_a_database_from_an_older_schema_is_migrated_in_place(
     with store.read(PROJECT) as view:
         found = view.get_quest_state("u1", "q2")
     assert found is not None and found.started_at == T0 + timedelta(hours=1)
+
+
+def test_mirrored_ranks_agree_with_sql_through_commits_rollbacks_and_deletes(path: Path) -> None:
+    """The in-process order statistics (sqlite_ranks.py) answer exactly as the file does."""
+    import random
+
+    from questline_mock.domain import LeaderboardEntry
+
+    rng = random.Random(11)
+    store = open_store(path)
+
+    def both() -> tuple[object, object]:
+        with store.read(PROJECT) as mirrored:
+            fast = (
+                [mirrored.rank_of("lb1", "all_time", f"u{n}") for n in range(30)],
+                mirrored.rankings("lb1", "all_time", 0, 50),
+                mirrored.leaderboard_size("lb1", "all_time"),
+            )
+        with store.read(PROJECT) as plain:
+            plain._ranks = None  # type: ignore[attr-defined]
+            slow = (
+                [plain.rank_of("lb1", "all_time", f"u{n}") for n in range(30)],
+                plain.rankings("lb1", "all_time", 0, 50),
+                plain.leaderboard_size("lb1", "all_time"),
+            )
+        return fast, slow
+
+    for step in range(120):
+        fast, slow = both()
+        assert fast == slow, step
+        try:
+            with store.unit_of_work(PROJECT) as uow:
+                for _ in range(rng.randint(1, 4)):
+                    user_id = f"u{rng.randrange(30)}"
+                    if rng.random() < 0.1:
+                        uow.put_user(user(user_id))
+                        uow.delete_user(user_id)
+                    else:
+                        score = rng.choice([5, 10, 10, 20, rng.randrange(100)])
+                        uow.put_leaderboard_entry(
+                            LeaderboardEntry(
+                                "lb1", "all_time", user_id, score, at(rng.randrange(50))
+                            )
+                        )
+                # Inside the unit, ranks read its own writes (from SQL).
+                assert uow.leaderboard_size("lb1", "all_time") >= 0
+                if rng.random() < 0.2:
+                    raise RuntimeError("roll back")
+        except RuntimeError:
+            pass
+        if step % 40 == 39:
+            store.reset_project(PROJECT)
+    store.close()
