@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from questline_mock.domain import JSON, Project, User
@@ -27,7 +28,13 @@ T0 = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 PROJECT = "prj_test"
 
 
-def make_storage() -> Storage:
+def make_storage(backend: str = "memory", directory: Path | None = None) -> Storage:
+    """A store for one test: in memory, or a SQLite file in ``directory``."""
+    if backend == "sqlite":
+        from questline_mock.storage.sqlite import SQLiteStorage
+
+        assert directory is not None
+        return SQLiteStorage(directory / "engine.db")
     from questline_mock.storage.memory import MemoryStorage
 
     return MemoryStorage()
