@@ -9,7 +9,8 @@
     │   │   ├── response: TypeRef | None          None when the success status has no body
     │   │   └── pagination / streaming            item types
     │   └── subresources: Resource                nested by x-sdk-subresource
-    ├── schemas: Schema                           every component, classified
+    ├── schemas: Schema                           every component, classified (objects
+    │                                             with their fields)
     └── webhooks: WebhookType                     event type -> payload schema
 
 Nothing here is language-specific: names are the spec's own (snake_case wire names,
@@ -54,7 +55,7 @@ class TypeRef:
 
 @dataclass(frozen=True)
 class Field:
-    """A property of a request body schema."""
+    """A property of an object schema (a request body's, or any component's)."""
 
     name: str
     type: TypeRef
@@ -128,6 +129,8 @@ class Schema:
     name: str
     kind: SchemaKind
     description: str = ""
+    # An object schema's properties (``allOf`` parts merged); empty for the other kinds.
+    fields: tuple[Field, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -152,6 +152,11 @@ class _Parser:
             )
         return fields, closed
 
+    def schema(self, name: str, node: JSON) -> Schema:
+        kind = self.schema_kind(node)
+        fields = tuple(self.object_fields(node)[0]) if kind == "object" else ()
+        return Schema(name, kind, _text(node.get("description", "")), fields)
+
     # -- operations -----------------------------------------------------------------
 
     def parameter(self, node: JSON) -> Parameter:
@@ -265,10 +270,7 @@ class _Parser:
                     op.tag, Resource(snake(op.tag), (snake(op.tag),), tag_docs.get(op.tag, ""))
                 )
                 _place(root, op)
-        schemas = {
-            name: Schema(name, self.schema_kind(s), _text(s.get("description", "")))
-            for name, s in self.schemas.items()
-        }
+        schemas = {name: self.schema(name, s) for name, s in self.schemas.items()}
         webhooks: list[WebhookType] = []
         for event_type, item in (self.spec.get("webhooks") or {}).items():
             for method in _HTTP_METHODS:

@@ -247,7 +247,7 @@ def _flatten(res: PyResource) -> list[PyResource]:
 def generate(api: Api, spec_path: Path, out_root: Path) -> list[Path]:
     """Write every generated Python file under ``out_root``; returns their paths."""
     pkg = out_root / PACKAGE_DIR
-    written = python_models.generate_models(spec_path, pkg / "types", HEADER)
+    written = python_models.generate_models(api, spec_path, pkg / "types", HEADER)
     model_names = python_models.exported_names(pkg / "types" / "_models.py")
     written.append(
         _write(
@@ -333,10 +333,12 @@ def _ruff(args: list[str], repo: Path) -> None:
 
 
 def format_files(files: list[Path], repo: Path) -> None:
-    """Sort imports, drop unused ones and format, with the repository's ruff settings."""
+    """Sort imports, drop unused ones, put ``None`` last in unions (``X | MISSING | None``)
+    and format, with the repository's ruff settings."""
     files = [p for p in files if p.suffix == ".py"]
     if not files:
         return
     names = [str(p) for p in files]
-    _ruff(["check", "--fix", "--unsafe-fixes", "--quiet", "--select", "I,F401,UP", *names], repo)
+    fixes = "I,F401,UP,RUF036"
+    _ruff(["check", "--fix", "--unsafe-fixes", "--quiet", "--select", fixes, *names], repo)
     _ruff(["format", "--quiet", *names], repo)

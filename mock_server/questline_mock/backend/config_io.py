@@ -23,13 +23,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 from questline import types as t
 from questline._signing import generate_secret
 
 from ..domain import JSON, WebhookEndpoint
 from ..engine import DefinitionError, IdFactory, canonicalize_definition, validate_levels
 from ..engine.render import format_time
+from ..http.strict import StrictValidationError, validate_strict
 from ..storage.base import Reader, UnitOfWork
 from .core import Backend, ProjectScope
 
@@ -105,19 +105,15 @@ def import_config(scope: ProjectScope, document: Any) -> JSON:
 
 
 def check_shape(document: Any) -> JSON:
-    """Validate against the spec's ``SandboxConfig`` (strict, unknown fields rejected)."""
+    """Validate against the spec's ``SandboxConfig`` exactly as a request body is validated
+    (:func:`validate_strict`: strict, unknown fields rejected, null only where allowed)."""
     if not isinstance(document, dict):
         raise DefinitionError([_error(["body"], "must be a JSON object", "type_error")])
     try:
-        model = t.SandboxConfig.model_validate_json(
-            json.dumps(document), strict=True, by_alias=False, by_name=True
-        )
-    except ValidationError as exc:
+        model = validate_strict(t.SandboxConfig, document)
+    except StrictValidationError as exc:
         raise DefinitionError(
-            [
-                _error(["body", *err["loc"]], err["msg"], err["type"])
-                for err in exc.errors(include_url=False, include_context=False, include_input=False)
-            ]
+            [{**err, "loc": ["body", *err["loc"]]} for err in exc.errors]
         ) from None
     shaped: JSON = model.model_dump(mode="json", by_alias=True, exclude_unset=True)
     return shaped

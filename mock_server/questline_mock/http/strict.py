@@ -1,89 +1,47 @@
-"""Strict request validation: exactly what the spec's JSON Schema allows, no more.
+"""Strict validation of a JSON value against a generated model: what the spec allows, no more.
 
-Four gaps between pydantic's strict mode and the spec are closed here:
+Request bodies (``http/parsing.py``) and configuration documents (``backend/config_io.py``,
+for ``PUT /v1/sandbox/config``, ``--seed`` files and ``mock_questline(config=...)``) are
+validated here, the same way. The generated models say almost everything the spec does,
+nullability included (an optional property that is not nullable refuses ``null``), so the
+core of it is pydantic's strict JSON mode: snake_case names only, no coercion ("5" is not an
+integer), RFC 3339 strings for date-times, unknown fields refused where a schema is closed.
 
-* **Date-times.** Strict JSON-mode validation accepts an RFC 3339 string for a date-time
-  field, but the SDK's models carry a ``before`` model validator (it renames ``not`` /
-  ``from`` keys), and pydantic validates whatever such a validator returns in *Python*
-  mode, where strict means "a ``datetime`` object, not a string". So a string that strict
-  JSON mode would take is turned into a ``datetime`` (by pydantic's own strict JSON parser)
-  and validation runs again: the result is what strict JSON validation promises.
-* **Integers.** JSON Schema counts ``1.0`` as an integer; pydantic's strict mode does not.
-* **URIs.** ``format: uri`` becomes ``AnyUrl``, which drops the field's ``maxLength`` and
-  ``pattern`` and takes non-ASCII IRIs; they are checked on the raw value.
-* **Nulls.** The generated models type every optional field ``X | None``, so they cannot
-  tell "may be omitted" from "may be null"; the spec can. A JSON ``null`` is accepted only
-  for the fields in :data:`NULLABLE` (a conformance test keeps that table equal to the
-  spec's nullable request fields).
+Two things the spec says and the models cannot, because no datamodel-code-generator option
+writes them, are checked here:
+
+* **Integers.** JSON Schema counts ``1.0`` as an integer; pydantic's strict mode does not
+  (and lax mode would take ``"1"`` as well). A number refused as an integer that has no
+  fractional part is put back as an integer, and validation runs again.
+* **URIs.** ``format: uri`` becomes ``AnyUrl``, which carries neither the field's
+  ``maxLength`` nor its ``pattern`` and takes non-ASCII IRIs; those are checked on the raw
+  value.
+
+This module knows nothing of HTTP; its errors are plain ``{loc, message, type}`` items,
+relative to the value, for each caller to place.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime
 from typing import Any, TypeVar
 
-from pydantic import AnyUrl, BaseModel, RootModel, TypeAdapter, ValidationError
+from pydantic import AnyUrl, BaseModel, RootModel, ValidationError
 
-from .problems import ErrorItem, field_error
+__all__ = ["MAX_URI_LENGTH", "StrictValidationError", "validate_strict"]
 
 M = TypeVar("M", bound=BaseModel)
+ErrorItem = dict[str, Any]
 
-# (schema name, wire field name) of every request field whose schema allows null.
-NULLABLE: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("AggregateCondition", "value"),
-        ("BadgeConfigEntry", "description"),
-        ("BadgeConfigEntry", "image_url"),
-        ("BadgeCriteria", "conditions"),
-        ("BadgeCriteria", "count_property"),
-        ("BadgeUpsert", "description"),
-        ("BadgeUpsert", "image_url"),
-        ("EventCriteria", "conditions"),
-        ("EventUserProfile", "display_name"),
-        ("EventUserProfile", "email"),
-        ("FactCondition", "value"),
-        ("LeaderboardConfigEntry", "description"),
-        ("LeaderboardUpsert", "description"),
-        ("Level", "name"),
-        ("QuestConfigEntry", "description"),
-        ("QuestConfigEntry", "ends_at"),
-        ("QuestConfigEntry", "starts_at"),
-        ("QuestUpsert", "description"),
-        ("QuestUpsert", "ends_at"),
-        ("QuestUpsert", "starts_at"),
-        ("QuestStep", "criteria"),
-        ("RuleConfigEntry", "active_from"),
-        ("RuleConfigEntry", "active_until"),
-        ("RuleConfigEntry", "conditions"),
-        ("RuleConfigEntry", "description"),
-        ("RuleConfigEntry", "limits"),
-        ("RuleUpsert", "active_from"),
-        ("RuleUpsert", "active_until"),
-        ("RuleUpsert", "conditions"),
-        ("RuleUpsert", "description"),
-        ("RuleUpsert", "limits"),
-        ("ShorthandCondition", "value"),
-        ("StreakConfigEntry", "description"),
-        ("StreakUpsert", "description"),
-        ("UserUpsert", "display_name"),
-        ("UserUpsert", "email"),
-        ("WebhookEndpointConfigEntry", "description"),
-        ("WebhookEndpointCreate", "description"),
-        ("WebhookEndpointUpdate", "description"),
-    }
-)
-
-_DATETIME = TypeAdapter(datetime)
 # maxLength of every ``format: uri`` field in the spec.
 MAX_URI_LENGTH = 2048
-# Each pass fixes every value pydantic reported; nested unions may need a few.
+# Each pass fixes every integer pydantic reported; nested unions may need a few.
 _MAX_PASSES = 8
 
 
 class StrictValidationError(Exception):
-    """The value breaks the schema; ``errors`` are problem items relative to the value."""
+    """The value breaks the schema; ``errors`` are ``{loc, message, type}`` items."""
 
     def __init__(self, errors: list[ErrorItem]) -> None:
         super().__init__(errors)
@@ -92,45 +50,48 @@ class StrictValidationError(Exception):
 
 def validate_strict(model: type[M], value: Any) -> M:
     """``model`` from a JSON value, as strictly as the spec reads; raises StrictValidationError."""
-    value = copy.deepcopy(value)
+    fixed = False
     for _ in range(_MAX_PASSES):
         try:
-            instance = model.model_validate(value, strict=True, by_alias=False, by_name=True)
+            text = json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            # json.loads keeps a lone surrogate escape ("\ud800"), which no UTF-8 text holds.
+            message = "strings must be valid Unicode (a lone surrogate escape is not)"
+            raise StrictValidationError([_error([], message, "string_unicode")]) from None
+        try:
+            instance = model.model_validate_json(text, strict=True, by_alias=False, by_name=True)
         except ValidationError as exc:
-            if not _parse_datetimes(value, exc):
+            if not fixed:
+                value, fixed = copy.deepcopy(value), True  # the caller's value stays as it is
+            if not _integral_numbers_to_int(value, exc):
                 raise StrictValidationError(_items(exc)) from None
             continue
-        problems = list(_beyond_the_model(instance, value, []))
+        problems = list(_uri_problems(instance, value, []))
         if problems:
             raise StrictValidationError(problems)
         return instance
-    raise AssertionError("date-time fixing did not converge")  # pragma: no cover
+    raise AssertionError("integer fixing did not converge")  # pragma: no cover
+
+
+def _error(loc: list[str | int], message: str, type: str) -> ErrorItem:
+    return {"loc": loc, "message": message, "type": type}
 
 
 def _items(exc: ValidationError) -> list[ErrorItem]:
     return [
-        field_error(list(err["loc"]), err["msg"], err["type"])
+        _error(list(err["loc"]), err["msg"], err["type"])
         for err in exc.errors(include_url=False, include_context=False, include_input=False)
     ]
 
 
-def _parse_datetimes(value: Any, exc: ValidationError) -> bool:
-    """Replace, in place, each value pydantic refused but the schema accepts (an RFC 3339
-    string for a date-time, an integral number like ``1.0`` for an integer); True if
-    anything changed."""
+def _integral_numbers_to_int(value: Any, exc: ValidationError) -> bool:
+    """Replace, in place, each number refused as an integer that is one for JSON Schema
+    (``1.0``); True if anything changed."""
     changed = False
     for err in exc.errors(include_url=False, include_context=False):
         raw = err.get("input")
-        if err["type"] == "datetime_type" and isinstance(raw, str):
-            try:
-                parsed: Any = _DATETIME.validate_json(json.dumps(raw), strict=True)
-            except ValidationError:
-                continue
-        elif err["type"] == "int_type" and isinstance(raw, float) and raw.is_integer():
-            parsed = int(raw)  # JSON Schema: 1.0 is an integer
-        else:
-            continue
-        changed = _replace_at(value, list(err["loc"]), raw, parsed) or changed
+        if err["type"] == "int_type" and isinstance(raw, float) and raw.is_integer():
+            changed = _replace_at(value, list(err["loc"]), raw, int(raw)) or changed
     return changed
 
 
@@ -155,10 +116,10 @@ def _replace_at(value: Any, loc: list[str | int], old: Any, new: Any) -> bool:
     return True
 
 
-def _beyond_the_model(node: Any, raw: Any, loc: list[str | int]) -> Any:
-    """What the spec forbids but the model let through: nulls, and URIs that are not."""
+def _uri_problems(node: Any, raw: Any, loc: list[str | int]) -> Any:
+    """The ``AnyUrl`` values of a validated model that break their field's schema."""
     if isinstance(node, RootModel):
-        yield from _beyond_the_model(node.root, raw, loc)
+        yield from _uri_problems(node.root, raw, loc)
     elif isinstance(node, BaseModel):
         fields = type(node).model_fields
         for name in sorted(node.model_fields_set & fields.keys()):
@@ -166,29 +127,26 @@ def _beyond_the_model(node: Any, raw: Any, loc: list[str | int]) -> Any:
             wire = info.alias if info.alias_priority == 2 and info.alias else name
             child = getattr(node, name)
             raw_child = raw.get(wire) if isinstance(raw, dict) else None
-            if child is None:
-                if (type(node).__name__, wire) not in NULLABLE:
-                    yield field_error([*loc, wire], "must not be null", "null_not_allowed")
-            elif isinstance(child, AnyUrl):
+            if isinstance(child, AnyUrl):
                 problem = _uri_problem(raw_child, http_only=wire == "url")
                 if problem:
-                    yield field_error([*loc, wire], problem, "url_parsing")
+                    yield _error([*loc, wire], problem, "url_parsing")
                 elif len(str(child)) > MAX_URI_LENGTH:
                     # Stored normalised (a trailing "/", punycode), which must fit too: a
                     # rule on the stored form, beyond what the schema says.
                     message = f"must be at most {MAX_URI_LENGTH} characters once normalised"
-                    yield field_error([*loc, wire], message, "value_error")
+                    yield _error([*loc, wire], message, "value_error")
             else:
-                yield from _beyond_the_model(child, raw_child, [*loc, wire])
+                yield from _uri_problems(child, raw_child, [*loc, wire])
     elif isinstance(node, list):
         for index, item in enumerate(node):
             raw_item = raw[index] if isinstance(raw, list) and index < len(raw) else None
-            yield from _beyond_the_model(item, raw_item, [*loc, index])
+            yield from _uri_problems(item, raw_item, [*loc, index])
     elif isinstance(node, dict):
         for key, item in node.items():
             if isinstance(item, (BaseModel, list, dict)):
                 raw_item = raw.get(key) if isinstance(raw, dict) else None
-                yield from _beyond_the_model(item, raw_item, [*loc, key])
+                yield from _uri_problems(item, raw_item, [*loc, key])
 
 
 def _uri_problem(raw: Any, *, http_only: bool) -> str | None:

@@ -206,7 +206,10 @@ def make_status_error(response: httpx.Response) -> APIStatusError:
     except (pydantic.ValidationError, ValueError):
         problem = None
     if problem is not None:
-        detail = problem.detail or problem.title
+        # ``detail`` may be absent (MISSING, which is truthy) as well as null or empty.
+        detail = (
+            problem.detail if isinstance(problem.detail, str) and problem.detail else problem.title
+        )
         message = f"{response.status_code} {problem.code or problem.title}: {detail}"
     else:
         text = response.text[:200] if response.content else response.reason_phrase

@@ -76,7 +76,7 @@ class Problem(QuestlineModel):
     """
     The HTTP status code.
     """
-    detail: str | None | MISSING = MISSING
+    detail: str | MISSING | None = MISSING
     """
     Explanation specific to this occurrence.
     """
@@ -400,11 +400,11 @@ class UserUpsert(QuestlineModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    display_name: Annotated[str | None | MISSING, Field(max_length=200)] = MISSING
+    display_name: Annotated[str | MISSING | None, Field(max_length=200)] = MISSING
     """
     Name to show; null clears it.
     """
-    email: Annotated[str | None | MISSING, Field(max_length=254)] = MISSING
+    email: Annotated[str | MISSING | None, Field(max_length=254)] = MISSING
     """
     Email address; null clears it.
     """
@@ -428,11 +428,11 @@ class EventUserProfile(QuestlineModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    display_name: Annotated[str | None | MISSING, Field(max_length=200)] = MISSING
+    display_name: Annotated[str | MISSING | None, Field(max_length=200)] = MISSING
     """
     Name to show; null clears it.
     """
-    email: Annotated[str | None | MISSING, Field(max_length=254)] = MISSING
+    email: Annotated[str | MISSING | None, Field(max_length=254)] = MISSING
     """
     Email address; null clears it.
     """
@@ -1060,11 +1060,11 @@ class ConditionTrace(QuestlineModel):
     """
     Child nodes (for `all`, `any`, `not`).
     """
-    fact: str | None | MISSING = MISSING
+    fact: str | MISSING | None = MISSING
     """
     The fact path (for `aggregate`, a description of the aggregate).
     """
-    operator: ConditionOperator | None | MISSING = MISSING
+    operator: ConditionOperator | MISSING | None = MISSING
     """
     The operator.
     """
@@ -1871,7 +1871,7 @@ class WebhookEndpointCreate(QuestlineModel):
     """
     Disabled endpoints receive nothing (a 410 from the receiver disables it).
     """
-    description: Annotated[str | None | MISSING, Field(max_length=500)] = MISSING
+    description: Annotated[str | MISSING | None, Field(max_length=500)] = MISSING
 
 
 class WebhookEndpointUpdate(QuestlineModel):
@@ -1885,7 +1885,7 @@ class WebhookEndpointUpdate(QuestlineModel):
     url: AnyUrl | MISSING = MISSING
     event_types: Annotated[list[WebhookEventType] | MISSING, Field(min_length=1)] = MISSING
     enabled: bool | MISSING = MISSING
-    description: Annotated[str | None | MISSING, Field(max_length=500)] = MISSING
+    description: Annotated[str | MISSING | None, Field(max_length=500)] = MISSING
 
 
 class WebhookEndpoint(QuestlineModel):
@@ -2279,7 +2279,7 @@ class WebhookEndpointConfigEntry(QuestlineModel):
     """
     Disabled endpoints receive nothing (a 410 from the receiver disables it).
     """
-    description: Annotated[str | None | MISSING, Field(max_length=500)] = MISSING
+    description: Annotated[str | MISSING | None, Field(max_length=500)] = MISSING
     secret: Annotated[str | MISSING, Field(pattern="^whsec_[A-Za-z0-9+/=]+$")] = MISSING
     """
     Signing secret to use.
@@ -2431,7 +2431,7 @@ class Level(QuestlineModel):
     """
     XP needed to reach it. Strictly increasing; level 1 is 0.
     """
-    name: Annotated[str | None | MISSING, Field(examples=["Rookie"], max_length=200)] = MISSING
+    name: Annotated[str | MISSING | None, Field(examples=["Rookie"], max_length=200)] = MISSING
     """
     Display name.
     """
@@ -2502,7 +2502,7 @@ class LeaderboardUpsert(QuestlineModel):
     """
     Display name (default: the id).
     """
-    description: Annotated[str | None | MISSING, Field(max_length=2000)] = MISSING
+    description: Annotated[str | MISSING | None, Field(max_length=2000)] = MISSING
     """
     Longer description.
     """
@@ -2660,7 +2660,7 @@ class LeaderboardConfigEntry(QuestlineModel):
     """
     Display name (default: the id).
     """
-    description: Annotated[str | None | MISSING, Field(max_length=2000)] = MISSING
+    description: Annotated[str | MISSING | None, Field(max_length=2000)] = MISSING
     """
     Longer description.
     """
@@ -2738,7 +2738,7 @@ class EventCriteria(QuestlineModel):
     """
     Event type, snake_case (dots, colons and dashes allowed).
     """
-    conditions: Condition | None | MISSING = MISSING
+    conditions: Condition | MISSING | None = MISSING
     """
     Must hold for an event to count; null or absent means every event of the type counts.
     """
@@ -2758,12 +2758,12 @@ class BadgeCriteria(QuestlineModel):
     """
     Event type, snake_case (dots, colons and dashes allowed).
     """
-    conditions: Condition | None | MISSING = MISSING
+    conditions: Condition | MISSING | None = MISSING
     """
     Must hold for an event to count; null or absent means every event of the type counts.
     """
     count_property: Annotated[
-        str | None | MISSING,
+        str | MISSING | None,
         Field(examples=["lessons"], pattern="^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$"),
     ] = MISSING
     """
@@ -2783,11 +2783,11 @@ class BadgeUpsert(QuestlineModel):
     """
     Display name (default: the id).
     """
-    description: Annotated[str | None | MISSING, Field(max_length=2000)] = MISSING
+    description: Annotated[str | MISSING | None, Field(max_length=2000)] = MISSING
     """
     Longer description.
     """
-    image_url: AnyUrl | None | MISSING = MISSING
+    image_url: AnyUrl | MISSING | None = MISSING
     """
     Image to show.
     """
@@ -2855,7 +2855,7 @@ class QuestStep(QuestlineModel):
     """
     Display name (default: the id).
     """
-    criteria: EventCriteria | None | MISSING = MISSING
+    criteria: EventCriteria | MISSING | None = MISSING
     """
     Events that progress the step. Without it (null or absent), only actions do.
     """
@@ -2877,7 +2877,7 @@ class QuestUpsert(QuestlineModel):
     """
     Display name (default: the id).
     """
-    description: Annotated[str | None | MISSING, Field(max_length=2000)] = MISSING
+    description: Annotated[str | MISSING | None, Field(max_length=2000)] = MISSING
     """
     Longer description.
     """
@@ -2890,11 +2890,11 @@ class QuestUpsert(QuestlineModel):
     """
     Actions run when it is awarded/completed/reached.
     """
-    starts_at: AwareDatetime | None | MISSING = MISSING
+    starts_at: AwareDatetime | MISSING | None = MISSING
     """
     No progress before this time.
     """
-    ends_at: AwareDatetime | None | MISSING = MISSING
+    ends_at: AwareDatetime | MISSING | None = MISSING
     """
     No progress after this time.
     """
@@ -2932,7 +2932,7 @@ class StreakUpsert(QuestlineModel):
     """
     Display name (default: the id).
     """
-    description: Annotated[str | None | MISSING, Field(max_length=2000)] = MISSING
+    description: Annotated[str | MISSING | None, Field(max_length=2000)] = MISSING
     """
     Longer description.
     """
@@ -2979,7 +2979,7 @@ class RuleUpsert(QuestlineModel):
     """
     Display name (default: the id).
     """
-    description: Annotated[str | None | MISSING, Field(max_length=2000)] = MISSING
+    description: Annotated[str | MISSING | None, Field(max_length=2000)] = MISSING
     """
     Longer description.
     """
@@ -2989,17 +2989,17 @@ class RuleUpsert(QuestlineModel):
     Higher runs first; ties run in creation order.
     """
     trigger: RuleTrigger
-    conditions: Condition | None | MISSING = MISSING
+    conditions: Condition | MISSING | None = MISSING
     """
     Must hold for the rule to run.
     """
     actions: Annotated[list[Action], Field(min_length=1)]
-    limits: RuleLimits | None | MISSING = MISSING
-    active_from: AwareDatetime | None | MISSING = MISSING
+    limits: RuleLimits | MISSING | None = MISSING
+    active_from: AwareDatetime | MISSING | None = MISSING
     """
     Not run before this time.
     """
-    active_until: AwareDatetime | None | MISSING = MISSING
+    active_until: AwareDatetime | MISSING | None = MISSING
     """
     Not run after this time.
     """
@@ -3123,11 +3123,11 @@ class BadgeConfigEntry(QuestlineModel):
     """
     Display name (default: the id).
     """
-    description: Annotated[str | None | MISSING, Field(max_length=2000)] = MISSING
+    description: Annotated[str | MISSING | None, Field(max_length=2000)] = MISSING
     """
     Longer description.
     """
-    image_url: AnyUrl | None | MISSING = MISSING
+    image_url: AnyUrl | MISSING | None = MISSING
     """
     Image to show.
     """
@@ -3173,7 +3173,7 @@ class QuestConfigEntry(QuestlineModel):
     """
     Display name (default: the id).
     """
-    description: Annotated[str | None | MISSING, Field(max_length=2000)] = MISSING
+    description: Annotated[str | MISSING | None, Field(max_length=2000)] = MISSING
     """
     Longer description.
     """
@@ -3186,11 +3186,11 @@ class QuestConfigEntry(QuestlineModel):
     """
     Actions run when it is awarded/completed/reached.
     """
-    starts_at: AwareDatetime | None | MISSING = MISSING
+    starts_at: AwareDatetime | MISSING | None = MISSING
     """
     No progress before this time.
     """
-    ends_at: AwareDatetime | None | MISSING = MISSING
+    ends_at: AwareDatetime | MISSING | None = MISSING
     """
     No progress after this time.
     """
@@ -3212,7 +3212,7 @@ class StreakConfigEntry(QuestlineModel):
     """
     Display name (default: the id).
     """
-    description: Annotated[str | None | MISSING, Field(max_length=2000)] = MISSING
+    description: Annotated[str | MISSING | None, Field(max_length=2000)] = MISSING
     """
     Longer description.
     """
@@ -3244,7 +3244,7 @@ class RuleConfigEntry(QuestlineModel):
     """
     Display name (default: the id).
     """
-    description: Annotated[str | None | MISSING, Field(max_length=2000)] = MISSING
+    description: Annotated[str | MISSING | None, Field(max_length=2000)] = MISSING
     """
     Longer description.
     """
@@ -3254,17 +3254,17 @@ class RuleConfigEntry(QuestlineModel):
     Higher runs first; ties run in creation order.
     """
     trigger: RuleTrigger
-    conditions: Condition | None | MISSING = MISSING
+    conditions: Condition | MISSING | None = MISSING
     """
     Must hold for the rule to run.
     """
     actions: Annotated[list[Action], Field(min_length=1)]
-    limits: RuleLimits | None | MISSING = MISSING
-    active_from: AwareDatetime | None | MISSING = MISSING
+    limits: RuleLimits | MISSING | None = MISSING
+    active_from: AwareDatetime | MISSING | None = MISSING
     """
     Not run before this time.
     """
-    active_until: AwareDatetime | None | MISSING = MISSING
+    active_until: AwareDatetime | MISSING | None = MISSING
     """
     Not run after this time.
     """

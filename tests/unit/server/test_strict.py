@@ -1,0 +1,111 @@
+"""Strict validation of JSON values with the generated models: exactly what the spec allows."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from questline import types as t
+from questline_mock.http.strict import MAX_URI_LENGTH, StrictValidationError, validate_strict
+
+RULE: dict[str, Any] = {
+    "trigger": {"event_type": "purchase"},
+    "actions": [{"type": "grant_xp", "amount": 10}],
+}
+
+
+def errors(model: type[Any], value: Any) -> list[dict[str, Any]]:
+    with pytest.raises(StrictValidationError) as info:
+        validate_strict(model, value)
+    return info.value.errors
+
+
+def test_rfc3339_date_times_are_accepted_on_a_model_without_keyword_fields() -> None:
+    clock = validate_strict(t.SandboxClockSet, {"now": "2025-03-14T09:26:53Z"})
+    assert clock.now.isoformat() == "2025-03-14T09:26:53+00:00"
+
+
+def test_date_times_are_accepted_beside_keyword_models() -> None:
+    rule = validate_strict(
+        t.RuleUpsert,
+        {
+            **RULE,
+            "conditions": {"not": {"fact": "user.level", "operator": "gte", "value": 5}},
+            "actions": [{"type": "grant_xp", "amount": {"from": "properties.amount"}}],
+            "active_from": "2025-03-14T09:26:53Z",
+            "active_until": "2025-04-01T00:00:00+02:00",
+        },
+    )
+    assert isinstance(rule.conditions, t.NotCondition)
+    assert rule.model_dump(mode="json", exclude_unset=True)["active_until"] == (
+        "2025-04-01T00:00:00+02:00"
+    )
+
+
+def test_a_date_time_must_be_a_string_with_an_offset() -> None:
+    assert errors(t.SandboxClockSet, {"now": "2025-03-14T09:26:53"})[0]["loc"] == ["now"]
+    assert errors(t.SandboxClockSet, {"now": 1741944413})[0]["loc"] == ["now"]
+
+
+def test_null_is_refused_for_an_optional_field_that_is_not_nullable() -> None:
+    found = errors(t.UserUpsert, {"timezone": None})
+    assert [e["loc"] for e in found] == [["timezone"]]
+    assert [e["loc"] for e in errors(t.RuleUpsert, {**RULE, "enabled": None})] == [["enabled"]]
+
+
+def test_null_is_accepted_for_a_nullable_field() -> None:
+    user = validate_strict(t.UserUpsert, {"display_name": None, "email": None})
+    assert user.model_dump(mode="json", exclude_unset=True) == {
+        "display_name": None,
+        "email": None,
+    }
+    rule = validate_strict(t.RuleUpsert, {**RULE, "conditions": None, "active_from": None})
+    assert rule.conditions is None and rule.active_from is None
+
+
+def test_names_are_snake_case_only_and_nothing_is_coerced() -> None:
+    found = errors(t.EventCreate, {"userId": "u1", "type": "login"})
+    assert {(e["type"], e["loc"][0]) for e in found} == {
+        ("missing", "user_id"),
+        ("extra_forbidden", "userId"),
+    }
+    assert errors(t.SandboxClockAdvance, {"seconds": "60"})[0]["loc"] == ["seconds"]
+
+
+def test_an_integral_number_is_an_integer_as_in_json_schema() -> None:
+    advance = validate_strict(t.SandboxClockAdvance, {"seconds": 60.0})
+    assert advance.seconds == 60 and type(advance.seconds) is int
+    rule = validate_strict(t.RuleUpsert, {**RULE, "actions": [{"type": "grant_xp", "amount": 5.0}]})
+    assert rule.model_dump(mode="json", exclude_unset=True)["actions"][0]["amount"] == 5
+    assert errors(t.SandboxClockAdvance, {"seconds": 60.5})[0]["loc"] == ["seconds"]
+
+
+def test_the_callers_value_is_left_as_it_was() -> None:
+    value = {"seconds": 60.0}
+    validate_strict(t.SandboxClockAdvance, value)
+    assert value == {"seconds": 60.0}
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("https://exämple.com/hook", "ASCII"),
+        ("ftp://example.com/hook", "http or https"),
+        ("https://example.com/" + "a" * MAX_URI_LENGTH, f"at most {MAX_URI_LENGTH}"),
+    ],
+)
+def test_uris_are_checked_beyond_what_anyurl_says(url: str, message: str) -> None:
+    found = errors(t.WebhookEndpointCreate, {"url": url})
+    assert found[0]["loc"] == ["url"] and message in found[0]["message"]
+
+
+def test_errors_are_plain_items_relative_to_the_value() -> None:
+    found = errors(t.UserUpsert, {"timezone": 5, "bogus": 1})
+    assert sorted(tuple(e) for e in found) == [("loc", "message", "type")] * 2
+    assert sorted(e["loc"] for e in found) == [["bogus"], ["timezone"]]
+
+
+def test_a_lone_surrogate_is_no_string() -> None:
+    found = errors(t.UserUpsert, json.loads('{"display_name": "\\ud800"}'))
+    assert found[0]["type"] == "string_unicode"
