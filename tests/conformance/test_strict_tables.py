@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pydantic
 from questline import types as t
-from questline_mock.http.strict import MAX_URI_LENGTH
+from questline_mock.validation import MAX_URI_LENGTH
 
 from tests.conformance.spec_walk import (
     deref,

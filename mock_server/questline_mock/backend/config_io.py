@@ -29,8 +29,8 @@ from questline._signing import generate_secret
 from ..domain import JSON, WebhookEndpoint
 from ..engine import DefinitionError, IdFactory, canonicalize_definition, validate_levels
 from ..engine.render import format_time
-from ..http.strict import StrictValidationError, validate_strict
 from ..storage.base import Reader, UnitOfWork
+from ..validation import StrictValidationError, validate_strict
 from .core import Backend, ProjectScope
 
 # Standard Webhooks secrets are 24-64 random bytes; as for endpoints made by the API.

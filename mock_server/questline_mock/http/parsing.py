@@ -16,8 +16,8 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 
 from ..jsonutil import json_depth
+from ..validation import StrictValidationError, validate_strict
 from .problems import BadRequest, ValidationProblem, field_error
-from .strict import StrictValidationError, validate_strict
 
 M = TypeVar("M", bound=BaseModel)
 

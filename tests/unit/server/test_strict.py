@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from questline import types as t
-from questline_mock.http.strict import MAX_URI_LENGTH, StrictValidationError, validate_strict
+from questline_mock.validation import MAX_URI_LENGTH, StrictValidationError, validate_strict
 
 RULE: dict[str, Any] = {
     "trigger": {"event_type": "purchase"},
