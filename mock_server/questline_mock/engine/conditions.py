@@ -21,11 +21,16 @@ result}`` (``missing: true`` when the fact was absent), an aggregate leaf the sa
 ``aggregate`` instead of ``fact``, and a node ``{op: "all"|"any"|"not", result,
 children}``. All children are evaluated (no short-circuit) so the trace shows why a rule
 did *not* fire, which is the question integrators ask.
+
+A condition is compiled once into a tree of closures (``compile_condition``), cached by
+its content, so an event pays for reading facts and comparing, not for walking the
+definition's dicts, expanding shorthand and looking operators up.
 """
 
 from __future__ import annotations
 
 import abc
+import marshal
 import math
 import re
 from collections.abc import Callable
@@ -131,6 +136,10 @@ class Operator(abc.ABC):
     @abc.abstractmethod
     def holds(self, actual: Any, expected: Any) -> bool: ...
 
+    def bind(self, expected: Any) -> Callable[[Any], bool]:
+        """``holds`` with ``expected`` fixed (compiled leaves call this once per event)."""
+        return lambda actual: self.holds(actual, expected)
+
     def value_problem(self, value: Any) -> str | None:
         """Why ``value`` can never make sense for this operator (checked when saving)."""
         return None
@@ -160,6 +169,33 @@ class Ordering(Operator):
     def holds(self, actual: Any, expected: Any) -> bool:
         pair = ordered(actual, expected)
         return pair is not None and bool(self._compare(*pair))
+
+    def bind(self, expected: Any) -> Callable[[Any], bool]:
+        """``holds`` with the expected value coerced once: the same answer as ``ordered``."""
+        try:
+            number, moment = as_number(expected), _as_time(expected)
+        except (TypeError, ValueError, OverflowError):  # decided at event time, as before
+            return super().bind(expected)
+        compare = self._compare
+
+        def holds(actual: Any) -> bool:
+            if number is not None:
+                kind = type(actual)
+                if kind is int:  # the common case, without as_number's checks
+                    actual_number = actual
+                elif kind is float:
+                    actual_number = actual if math.isfinite(actual) else None
+                else:
+                    actual_number = as_number(actual)
+                if actual_number is not None:
+                    return bool(compare(actual_number, number))
+            if moment is not None:
+                actual_moment = _as_time(actual)
+                if actual_moment is not None:
+                    return bool(compare(actual_moment, moment))
+            return False
+
+        return holds
 
     def value_problem(self, value: Any) -> str | None:
         if as_number(value) is None and parse_time(value) is None:
@@ -259,13 +295,7 @@ OPERATORS: dict[str, Operator] = {
 
 def compare(operator: str, actual: Any, expected: Any) -> bool:
     """Apply one operator under the missing/mismatch rules; unknown operators are false."""
-    op = OPERATORS.get(operator)
-    if op is None or (actual is MISSING and not op.accepts_missing):
-        return False
-    try:
-        return op.holds(actual, expected)
-    except (TypeError, ValueError, OverflowError):  # a comparison Python refuses: false
-        return False
+    return _test(operator, expected)(actual)
 
 
 # -- shorthand ---------------------------------------------------------------------------
@@ -289,48 +319,146 @@ def expand_shorthand(node: Any) -> Any:
 
 
 # -- evaluation --------------------------------------------------------------------------
+Evaluator = Callable[[FactReader], "tuple[bool, JSON]"]
+
+_COMPILED: dict[bytes, Evaluator] = {}
+_COMPILED_MAX = 4096  # distinct conditions kept; a project has few, each read per event
+
+
 def evaluate(condition: JSON | None, facts: FactReader) -> tuple[bool, JSON | None]:
     """``(holds, trace)``; no condition at all holds, with no trace."""
     if condition is None:
         return True, None
-    return _evaluate(expand_shorthand(condition), facts)
+    return compile_condition(condition)(facts)
 
 
-def _evaluate(node: JSON, facts: FactReader) -> tuple[bool, JSON]:
+def compile_condition(condition: Any) -> Evaluator:
+    """The condition as a tree of closures, cached by content.
+
+    The key is the condition's marshal serialisation, which (unlike ``==``) tells ``1``
+    from ``1.0`` and ``True``, so two conditions share an evaluator only when they are the
+    same document. The evaluator is compiled from a private copy, so a caller that changes
+    its document afterwards cannot change what the cached evaluator does.
+    """
+    try:
+        key = marshal.dumps(condition, 2)  # version 2: no back-references, same bytes
+    except ValueError:  # not plain JSON: compile it as it is, uncached
+        return _compile(expand_shorthand(condition))
+    found = _COMPILED.get(key)
+    if found is None:
+        found = _compile(expand_shorthand(marshal.loads(key)))
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        _COMPILED[key] = found
+    return found
+
+
+def _compile(node: Any) -> Evaluator:
     if not isinstance(node, dict):  # unreachable for saved definitions; false, not a crash
-        return False, {"kind": "fact", "error": "not a condition", "result": False}
+        return _not_a_condition
     for key, combine in _COMBINATORS.items():
         if key in node:
             children = node[key] if key != "not" else [node[key]]
-            traces = [_evaluate(expand_shorthand(child), facts) for child in children]
-            result = combine([held for held, _ in traces])
-            return result, {"kind": key, "result": result, "children": [t for _, t in traces]}
+            return _combination(key, combine, [_compile(expand_shorthand(c)) for c in children])
     if "aggregate" in node:
-        actual = facts.aggregate(node["aggregate"])
-        result = compare(node.get("operator", ""), actual, node.get("value"))
-        aggregate = node["aggregate"]
+        return _aggregate_leaf(node)
+    return _fact_leaf(node)
+
+
+def _not_a_condition(facts: FactReader) -> tuple[bool, JSON]:
+    return False, {"kind": "fact", "error": "not a condition", "result": False}
+
+
+def _combination(
+    kind: str, combine: Callable[[list[bool]], bool], parts: list[Evaluator]
+) -> Evaluator:
+    # Every child is evaluated (no short-circuit): the trace shows each one.
+    def evaluate(facts: FactReader) -> tuple[bool, JSON]:
+        held: list[bool] = []
+        traces: list[JSON] = []
+        for part in parts:
+            child_held, child_trace = part(facts)
+            held.append(child_held)
+            traces.append(child_trace)
+        result = combine(held)
+        return result, {"kind": kind, "result": result, "children": traces}
+
+    return evaluate
+
+
+def _test(operator: str, expected: Any) -> Callable[[Any], bool]:
+    """One operator with its value bound: a missing fact or a type mismatch is false, and a
+    comparison Python refuses is false too, never an error."""
+    op = OPERATORS.get(operator)
+    if op is None:
+        return lambda actual: False
+    holds = op.bind(expected)
+    accepts_missing = op.accepts_missing
+
+    def test(actual: Any) -> bool:
+        if actual is MISSING and not accepts_missing:
+            return False
+        try:
+            return holds(actual)
+        except (TypeError, ValueError, OverflowError):
+            return False
+
+    return test
+
+
+def _aggregate_leaf(node: JSON) -> Evaluator:
+    aggregate = node["aggregate"]
+    operator, expected = node.get("operator"), node.get("value")
+    test = _test(node.get("operator", ""), expected)
+    described = _describe(aggregate) if isinstance(aggregate, dict) else None
+
+    def evaluate(facts: FactReader) -> tuple[bool, JSON]:
+        actual = facts.aggregate(aggregate)
+        result = test(actual)
         return result, {
             "kind": "aggregate",
-            "fact": _describe(aggregate),
+            "fact": described if described is not None else _describe(aggregate),
             "aggregate": dict(aggregate),
-            "operator": node.get("operator"),
-            "expected": node.get("value"),
+            "operator": operator,
+            "expected": expected,
             "actual": actual,
             "result": result,
         }
-    actual = facts.fact(node.get("fact", ""))
-    result = compare(node.get("operator", ""), actual, node.get("value"))
-    trace: JSON = {
-        "kind": "fact",
-        "fact": node.get("fact"),
-        "operator": node.get("operator"),
-        "expected": node.get("value"),
-        "actual": None if actual is MISSING else json_safe(actual),
-        "result": result,
-    }
-    if actual is MISSING:
-        trace["missing"] = True
-    return result, trace
+
+    return evaluate
+
+
+def _fact_leaf(node: JSON) -> Evaluator:
+    path, fact = node.get("fact", ""), node.get("fact")
+    operator, expected = node.get("operator"), node.get("value")
+    test = _test(node.get("operator", ""), expected)
+
+    def evaluate(facts: FactReader) -> tuple[bool, JSON]:
+        actual = facts.fact(path)
+        result = test(actual)
+        if actual is MISSING:
+            return result, {
+                "kind": "fact",
+                "fact": fact,
+                "operator": operator,
+                "expected": expected,
+                "actual": None,
+                "result": result,
+                "missing": True,
+            }
+        return result, {
+            "kind": "fact",
+            "fact": fact,
+            "operator": operator,
+            "expected": expected,
+            "actual": actual if type(actual) in _PLAIN else json_safe(actual),
+            "result": result,
+        }
+
+    return evaluate
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # what json_safe returns as is
 
 
 def _describe(aggregate: JSON) -> str:

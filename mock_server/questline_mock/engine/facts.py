@@ -96,6 +96,23 @@ def _split(path: str) -> tuple[str, str] | None:
     return None
 
 
+def _missing(ctx: EngineContext) -> Any:
+    return MISSING
+
+
+@lru_cache(maxsize=4096)
+def _resolver(path: str) -> Callable[[EngineContext], Any]:
+    """The function reading ``path`` from a step, found once per path."""
+    split = _split(path)
+    if split is None:
+        return _missing
+    head, rest = split
+    if head in EXACT_FACTS:
+        return EXACT_FACTS[head]
+    resolve = PREFIXED_FACTS[head]
+    return lambda ctx: resolve(ctx, rest)
+
+
 class StepFacts:
     """The :class:`~.conditions.FactReader` over one step's working state."""
 
@@ -103,13 +120,9 @@ class StepFacts:
         self._ctx = ctx
 
     def fact(self, path: str) -> Any:
-        split = split_fact_path(path)
-        if split is None:
+        if not isinstance(path, str):
             return MISSING
-        head, rest = split
-        if head in EXACT_FACTS:
-            return EXACT_FACTS[head](self._ctx)
-        return PREFIXED_FACTS[head](self._ctx, rest)
+        return _resolver(path)(self._ctx)
 
     def aggregate(self, spec: JSON) -> Any:
         """``count`` or ``sum`` over the user's events of one type in the window ending at
