@@ -13,8 +13,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sortedcontainers import SortedDict  # type: ignore[import-untyped]
-
 from ..domain import (
     JSON,
     BadgeState,
@@ -96,6 +94,10 @@ def _event(row: EventRow) -> EventRecord:
     )
 
 
+def _message(row: MessageRow) -> OutboxMessage:
+    return OutboxMessage(row.id, row.type, row.created_at, unpack(row.blob), row.user_id, row.seq)
+
+
 def _board_entry(lb: str, period: str, key: tuple[float, int, str]) -> LeaderboardEntry:
     return LeaderboardEntry(lb, period, key[2], -key[0], from_us(key[1]))
 
@@ -133,8 +135,11 @@ class MemoryReader(Reader):
         self, kind: str, limit: int | None = None, cursor: str | None = None
     ) -> Page[JSON]:
         after = decode_cursor(cursor)
-        order = self._p.def_order.get(kind) or SortedDict()
-        rows = ((seq, order[seq]) for seq in order.irange(after, inclusive=(after is None, True)))
+        order = self._p.def_order.get(kind)
+        rows: Iterable[tuple[int, str]] = ()  # a kind never defined (asked on every event)
+        if order:
+            seqs = order.irange(after, inclusive=(after is None, True))
+            rows = ((seq, order[seq]) for seq in seqs)
         convert: Callable[[str], JSON] = lambda did: unpack(self._p.defs[(kind, did)].blob)  # noqa: E731
         if limit is None:
             return Page([convert(did) for _, did in rows], None)
@@ -235,8 +240,8 @@ class MemoryReader(Reader):
         return [unpack(self._p.streaks[user][streak].blob) for _, user, streak in keys]
 
     def get_rule_usage(self, user_id: str, rule_id: str) -> RuleUsage | None:
-        blob = self._p.rule_usage.get(user_id, {}).get(rule_id)
-        return unpack(blob) if blob else None
+        usage = self._p.rule_usage.get(user_id, {}).get(rule_id)
+        return RuleUsage(user_id, rule_id, *usage) if usage else None
 
     # -- leaderboards --------------------------------------------------------------------
     def get_leaderboard_entry(
@@ -299,7 +304,7 @@ class MemoryReader(Reader):
 
     def get_message(self, message_id: str) -> OutboxMessage | None:
         row = self._p.messages.get(message_id)
-        return unpack(row.blob) if row else None
+        return _message(row) if row else None
 
     def list_messages(
         self,
@@ -320,7 +325,7 @@ class MemoryReader(Reader):
         if types is not None:
             wanted = set(types)
             rows = (pair for pair in rows if pair[1].type in wanted)
-        return _paginate(rows, limit, lambda row: unpack(row.blob))
+        return _paginate(rows, limit, _message)
 
     def get_delivery(self, message_id: str, endpoint_id: str) -> Delivery | None:
         row = self._p.deliveries.get((message_id, endpoint_id))

@@ -161,13 +161,19 @@ class EventRow:
 
 
 class MessageRow:
-    __slots__ = ("blob", "id", "seq", "type", "user_id")
+    """One outbox message: its fields as attributes (``created_at`` is immutable, so it is
+    kept as is) and only its data as a pickle."""
 
-    def __init__(self, seq: int, id: str, user_id: str | None, type: str, blob: bytes) -> None:
+    __slots__ = ("blob", "created_at", "id", "seq", "type", "user_id")
+
+    def __init__(
+        self, seq: int, id: str, user_id: str | None, type: str, created_at: Any, blob: bytes
+    ) -> None:
         self.seq = seq
         self.id = id
         self.user_id = user_id
         self.type = type
+        self.created_at = created_at
         self.blob = blob
 
 
@@ -248,7 +254,8 @@ class ProjectState:
         self.quests: dict[str, dict[str, bytes]] = {}
         self.streaks: dict[str, dict[str, ExpiringRow]] = {}
         self.streak_expiry: Any = SortedList()  # (expires_us, user, streak) of active ones
-        self.rule_usage: dict[str, dict[str, bytes]] = {}
+        # user -> rule -> (count, last_fired_at): a fixed shape of immutable values, no pickle
+        self.rule_usage: dict[str, dict[str, tuple[int, Any]]] = {}
         self.boards: dict[tuple[str, str], Board] = {}
         self.board_periods: dict[str, set[str]] = {}  # leaderboard -> its period keys
         self.user_boards: dict[str, set[tuple[str, str]]] = {}
