@@ -63,6 +63,7 @@ class _Job:
     secrets: list[str]
     body: bytes
     endpoint_ok: bool
+    due: datetime | None = None  # the delivery's next_attempt_at when claimed
 
 
 def deliver_due(scope: ProjectScope) -> int:
@@ -168,9 +169,9 @@ class Deliverer:
                     jobs.append(_Job(key, "", [], b"", endpoint_ok=False))
                     continue
                 body = json.dumps(envelope(message, project_id), separators=(",", ":"))
-                jobs.append(
-                    _Job(key, endpoint.url, live_secrets(endpoint, now), body.encode(), True)
-                )
+                secrets = live_secrets(endpoint, now)
+                due = delivery.next_attempt_at
+                jobs.append(_Job(key, endpoint.url, secrets, body.encode(), True, due))
         return jobs
 
     def _send_all(self, jobs: list[_Job]) -> list[Outcome | None]:
@@ -220,7 +221,13 @@ class Deliverer:
                     fail_pending(delivery)
                     uow.put_delivery(delivery)
                     continue
+                # A manual retry asked for while this attempt was on the wire moved the due
+                # time; if the attempt failed, that retry still happens at once.
+                retry_asked = delivery.next_attempt_at != job.due
+                asked_at = delivery.next_attempt_at
                 gone = record_attempt(delivery, outcome, attempted_at, schedule, self._jitter())
+                if retry_asked and delivery.status != "delivered" and not gone:
+                    delivery.status, delivery.next_attempt_at = "pending", asked_at
                 uow.put_delivery(delivery)
                 endpoint = uow.get_webhook_endpoint(endpoint_id) if gone else None
                 if endpoint is not None and endpoint.enabled:

@@ -39,6 +39,9 @@ class Receiver:
         self.requests: list[Received] = []
         self.script: list[Reply] = []
         self.default = Reply()
+        # Called (once) while the next request is being answered: what a client does while
+        # a delivery is on the wire.
+        self.during: Callable[[], None] | None = None
         self._changed = threading.Condition()
         receiver = self
 
@@ -49,6 +52,9 @@ class Receiver:
                 headers = {name.lower(): value for name, value in self.headers.items()}
                 with receiver._changed:
                     reply = receiver.script.pop(0) if receiver.script else receiver.default
+                    during, receiver.during = receiver.during, None
+                if during is not None:
+                    during()
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)

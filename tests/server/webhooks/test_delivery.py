@@ -194,3 +194,19 @@ def test_deleting_an_endpoint_drops_what_it_was_owed(api: Api, receiver: Receive
     api("webhookEndpointsDelete", "DELETE", f"/v1/webhook_endpoints/{endpoint['id']}", expect=204)
     assert api.advance(1)["webhooks_attempted"] == 0
     assert receiver.requests == []
+
+
+def test_a_manual_retry_asked_while_an_attempt_is_on_the_wire_is_not_lost(
+    api: Api, receiver: Receiver
+) -> None:
+    endpoint = api.create_endpoint(receiver.url)
+    message = api(
+        "webhookEndpointsTest", "POST", f"/v1/webhook_endpoints/{endpoint['id']}/test", expect=202
+    )
+    retry = f"/v1/webhook_endpoints/{endpoint['id']}/deliveries/{message['id']}/retry"
+    receiver.fail_next(1, status=503)
+    receiver.during = lambda: api("webhookEndpointsDeliveriesRetry", "POST", retry, expect=202)
+    assert api.advance(1)["webhooks_attempted"] == 1  # fails; the retry was asked meanwhile
+    # The schedule alone would wait 5 s; the manual retry makes it due at once.
+    assert api.advance(1)["webhooks_attempted"] == 1
+    assert [r.status for r in receiver.wait_for(lambda seen: len(seen) == 2)] == [503, 200]
