@@ -96,6 +96,9 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
     def __init__(self, state: ProjectState, log: UndoLog) -> None:
         super().__init__(state)
         self._log: UndoLog | None = log
+        # The last event inserted: (row, its result, the result's pickle), so that the
+        # message repeating that result (event.processed) can share the stored bytes.
+        self._last_event: tuple[EventRow, JSON, bytes] | None = None
 
     def _w(self) -> UndoLog:
         """The undo log, or an error once the ``with`` block has ended."""
@@ -196,7 +199,8 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
             raise StorageError(f"event {event.id!r} already exists")
         # Interned: the user id and type are shared by many rows and index keys.
         user_id, event_type = sys.intern(event.user_id), sys.intern(event.type)
-        rest: tuple[Any, ...] = (event.received_at, event.status, event.result)
+        result = pack(event.result)  # alone, so a message repeating it can share it
+        rest: tuple[Any, ...] = (event.received_at, event.status, result)
         rest += (event.rules_triggered, event.actions_executed, event.trace)
         row = EventRow(
             p.next_seq(),
@@ -218,6 +222,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         pair = (user_id, event_type)
         log_append(log, bucket(log, p.ev_by_user_type, pair, list), row)
         log_insort(log, bucket(log, p.ev_time, pair, list), row, by_occurred)
+        self._last_event = (row, event.result, result)
 
     @_atomic
     def insert_ledger(self, entry: LedgerEntry) -> None:
@@ -328,13 +333,37 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         seq = p.message_seq + 1
         log_setattr(log, p, "message_seq", seq)
         m = message
-        row = MessageRow(seq, m.id, m.user_id, m.type, m.created_at, pack(m.data))
+        row = self._sharing_row(m, seq) or MessageRow(
+            seq, m.id, m.user_id, m.type, m.created_at, pack(m.data)
+        )
         log_set(log, p.messages, row.id, row)
         log_add(log, p.msg_all, row)
         if row.user_id is not None:
             log_append(log, bucket(log, p.msg_by_user, row.user_id, list), row)
         # The caller's data, now stored as a pickle: changing it changes nothing stored.
         return OutboxMessage(m.id, m.type, m.created_at, m.data, m.user_id, seq)
+
+    def _sharing_row(self, m: OutboxMessage, seq: int) -> MessageRow | None:
+        """A row sharing the last event's stored result, if ``m.data`` is exactly
+        ``{"user_id": m.user_id, **result}``: equal pickles prove it (the identity test
+        before is only a cheap filter). None otherwise."""
+        if self._last_event is None or m.user_id is None:
+            return None
+        row, result, blob = self._last_event
+        data = m.data
+        if len(data) != len(result) + 1 or next(iter(data)) != "user_id":
+            return None
+        if type(m.user_id) is not str or type(data["user_id"]) is not str:
+            return None
+        if data["user_id"] != m.user_id:
+            return None
+        if any(data.get(key) is not value for key, value in result.items()):
+            return None
+        rest = dict(data)
+        del rest["user_id"]
+        if pack(rest) != blob:
+            return None
+        return MessageRow(seq, m.id, m.user_id, m.type, m.created_at, None, row)
 
     @_atomic
     def put_delivery(self, delivery: Delivery) -> None:

@@ -47,8 +47,8 @@ from .memory_state import (
     ProjectState,
     by_occurred,
     by_seq,
+    event_rest,
     unpack,
-    unpack_compressed,
 )
 
 R = TypeVar("R")
@@ -77,7 +77,7 @@ def _oldest_first(rows: list[Any], after: int | None) -> Iterator[tuple[int, Any
 
 
 def _event(row: EventRow) -> EventRecord:
-    received_at, status, result, rules, actions, trace = unpack_compressed(row.blob)
+    received_at, status, result, rules, actions, trace = event_rest(row)
     return EventRecord(
         id=row.id,
         event_id=row.event_id,
@@ -87,7 +87,7 @@ def _event(row: EventRow) -> EventRecord:
         occurred_at=from_us(row.occurred_us),
         received_at=received_at,
         status=status,
-        result=result,
+        result=unpack(result),
         rules_triggered=rules,
         actions_executed=actions,
         trace=trace,
@@ -95,7 +95,7 @@ def _event(row: EventRow) -> EventRecord:
 
 
 def _message(row: MessageRow) -> OutboxMessage:
-    return OutboxMessage(row.id, row.type, row.created_at, unpack(row.blob), row.user_id, row.seq)
+    return OutboxMessage(row.id, row.type, row.created_at, row.data(), row.user_id, row.seq)
 
 
 def _board_entry(lb: str, period: str, key: tuple[float, int, str]) -> LeaderboardEntry:

@@ -162,12 +162,24 @@ class EventRow:
 
 class MessageRow:
     """One outbox message: its fields as attributes (``created_at`` is immutable, so it is
-    kept as is) and only its data as a pickle."""
+    kept as is) and only its data as a pickle.
 
-    __slots__ = ("blob", "created_at", "id", "seq", "type", "user_id")
+    A message whose data is ``{"user_id": <its user>, **result}`` of the event inserted
+    just before it (``event.processed``) keeps no pickle of its own: ``event`` points at
+    that event's row, whose stored result is the same bytes, and ``blob`` is None.
+    """
+
+    __slots__ = ("blob", "created_at", "event", "id", "seq", "type", "user_id")
 
     def __init__(
-        self, seq: int, id: str, user_id: str | None, type: str, created_at: Any, blob: bytes
+        self,
+        seq: int,
+        id: str,
+        user_id: str | None,
+        type: str,
+        created_at: Any,
+        blob: bytes | None,
+        event: EventRow | None = None,
     ) -> None:
         self.seq = seq
         self.id = id
@@ -175,6 +187,21 @@ class MessageRow:
         self.type = type
         self.created_at = created_at
         self.blob = blob
+        self.event = event
+
+    def data(self) -> Any:
+        if self.event is None:
+            return unpack(self.blob)  # type: ignore[arg-type]
+        return {"user_id": self.user_id, **event_result(self.event)}
+
+
+def event_rest(row: EventRow) -> tuple[Any, ...]:
+    """``(received_at, status, result pickle, rules, actions, trace)`` of an event row."""
+    return unpack_compressed(row.blob)  # type: ignore[no-any-return]
+
+
+def event_result(row: EventRow) -> Any:
+    return unpack(event_rest(row)[2])
 
 
 class OrderedRow(NamedTuple):
