@@ -158,14 +158,19 @@ class Effects:
                 "level": user.level,
                 "level_ups": list(self.level_ups),
             },
-            "currencies": copy.deepcopy(self.currencies),
-            "badges_awarded": copy.deepcopy(self.badges_awarded),
-            "badge_progress": copy.deepcopy(self.badge_progress),
-            "quests": copy.deepcopy(self.quests),
-            "streaks": copy.deepcopy(self.streaks),
-            "rewards": copy.deepcopy(self.rewards),
+            "currencies": _copied(self.currencies),
+            "badges_awarded": _copied(self.badges_awarded),
+            "badge_progress": _copied(self.badge_progress),
+            "quests": _copied(self.quests),
+            "streaks": _copied(self.streaks),
+            "rewards": _copied(self.rewards),
             "rules_triggered": list(self.rules_triggered),
         }
+
+
+def _copied(items: list[JSON]) -> list[JSON]:
+    # Most sections are empty on most events, and deepcopy of [] still costs a few us.
+    return copy.deepcopy(items) if items else []
 
 
 @dataclass
