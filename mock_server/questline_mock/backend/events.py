@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 
 from ..domain import JSON
 from ..engine import DefinitionError, EngineError, EventInput, process_event
+from ..engine.process import check_profile
 from ..engine.render import event_detail_json, event_json
 from ..jsonutil import json_depth
 from ..storage.base import EventFilter, Page, UnitOfWork
 from .core import ProjectScope, commit
-from .users import ProfileRejected, check_profile
 
 MAX_FUTURE = timedelta(minutes=5)
 MAX_PROPERTIES_BYTES = 32 * 1024
@@ -28,7 +28,7 @@ class EventRejected(Exception):
 
 
 # What one batch entry may fail with; anything else is a bug and fails the whole request.
-ENTRY_ERRORS = (EventRejected, ProfileRejected, DefinitionError, EngineError)
+ENTRY_ERRORS = (EventRejected, DefinitionError, EngineError)
 
 
 @dataclass

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..domain import JSON
 from ..engine import upsert_user
@@ -16,40 +14,8 @@ from ..storage.base import Page
 from .core import ProjectScope, commit
 
 
-class ProfileRejected(Exception):
-    """A profile field the schema cannot check (an unknown IANA timezone)."""
-
-    def __init__(self, errors: list[JSON]) -> None:
-        super().__init__(errors[0]["message"])
-        self.errors = errors
-
-
-@functools.cache
-def known_timezone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
-def check_profile(profile: JSON | None, loc: list[str | int]) -> None:
-    timezone = (profile or {}).get("timezone")
-    if timezone is not None and not known_timezone(timezone):
-        raise ProfileRejected(
-            [
-                {
-                    "loc": [*loc, "timezone"],
-                    "message": f"unknown IANA timezone {timezone!r}",
-                    "type": "value_error",
-                }
-            ]
-        )
-
-
 def upsert(scope: ProjectScope, user_id: str, profile: dict[str, Any]) -> tuple[JSON, bool]:
     """Create the user or update the given profile fields; returns (user json, created)."""
-    check_profile(profile, ["body"])
     now = scope.now()
     with scope.user_locked(user_id), scope.uow() as uow:
         body, changes, created = upsert_user(uow, user_id, profile, now, scope.backend.ids)

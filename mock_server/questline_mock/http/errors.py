@@ -6,7 +6,6 @@ from flask import Flask, Response
 
 from ..backend.definitions import StillReferenced
 from ..backend.events import EventRejected
-from ..backend.users import ProfileRejected
 from ..engine import DefinitionError, EngineError
 from ..engine.periods import PeriodError
 from .problems import ApiProblem, ValidationProblem, field_error, problem_response
@@ -16,7 +15,6 @@ DOMAIN_ERRORS = (
     EngineError,
     DefinitionError,
     EventRejected,
-    ProfileRejected,
     PeriodError,
     StillReferenced,
 )
@@ -29,7 +27,7 @@ def to_problem(exc: Exception) -> ApiProblem:
     if isinstance(exc, EngineError):
         errors = [field_error(exc.loc, exc.message, exc.code)] if exc.loc else []
         return ApiProblem(exc.status, exc.message, code=exc.code, errors=errors)
-    if isinstance(exc, DefinitionError | EventRejected | ProfileRejected):
+    if isinstance(exc, DefinitionError | EventRejected):
         return ValidationProblem(exc.errors)
     if isinstance(exc, PeriodError):
         return ValidationProblem([field_error(["query", "period_start"], str(exc))])
