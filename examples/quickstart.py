@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 from collections.abc import Sequence
 
@@ -147,7 +148,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--exit", action="store_true", help="with --serve: stop the server after the demo"
     )
+    parser.add_argument(
+        "--port", type=int, help="with --serve: the port (default 8787 if free, else any)"
+    )
     return parser.parse_args(argv)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -158,7 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_demo(client)
         return 0
     if args.serve:
-        with LiveServer() as server:
+        # The README's snippets talk to 127.0.0.1:8787: serve there when it is free.
+        port = args.port if args.port is not None else (8787 if _port_free(8787) else 0)
+        with LiveServer(port=port) as server:
             print(f"Started questline-mock serve at {server.base_url}\n")
             with server.client() as client:
                 run_demo(client)

@@ -47,7 +47,7 @@ def test_quickstart_uses_a_given_server(
 
 def test_quickstart_serve_exit_starts_and_stops_its_own_server() -> None:
     run = subprocess.run(
-        [sys.executable, str(EXAMPLES / "quickstart.py"), "--serve", "--exit"],
+        [sys.executable, str(EXAMPLES / "quickstart.py"), "--serve", "--exit", "--port", "0"],
         capture_output=True,
         text=True,
         timeout=120,

@@ -36,7 +36,7 @@ class ServerStartError(RuntimeError):
 
 
 class LiveServer:
-    """``questline-mock serve`` on a free port, stopped by :meth:`stop` (or ``with``).
+    """``questline-mock serve`` on a free port (or ``port``), stopped by :meth:`stop` (or ``with``).
 
     ``base_url`` and ``api_key`` (the default project's key) are set once started;
     :meth:`new_project` makes an isolated sandbox project, which is how tests avoid
@@ -48,6 +48,7 @@ class LiveServer:
         *,
         api_key: str = DEFAULT_API_KEY,
         host: str = "127.0.0.1",
+        port: int = 0,
         seed: str | os.PathLike[str] | None = None,
         db: str | os.PathLike[str] | None = None,
         log_path: str | os.PathLike[str] | None = None,
@@ -64,7 +65,7 @@ class LiveServer:
             "--host",
             host,
             "--port",
-            "0",
+            str(port),
             "--api-key",
             api_key,
             *(["--seed", os.fspath(seed)] if seed is not None else []),
