@@ -103,6 +103,12 @@ class Reader(abc.ABC):
 
     Every record returned is the caller's own copy: changing it changes nothing stored
     (and writes copy what they are given), so callers never copy defensively.
+
+    Definitions are the exception (rules, badges, quests, streaks, leaderboards,
+    currencies and the levels document): they are read on every event and never change
+    once stored (a PUT replaces one as a whole), so a reader may return the stored
+    document itself. Returned definitions are shared and read-only; callers must not
+    mutate them (copy one first to change it).
     """
 
     # -- users -----------------------------------------------------------------------

@@ -54,6 +54,7 @@ from .memory_state import (
     UndoLog,
     bucket,
     by_occurred,
+    copied,
     log_add,
     log_append,
     log_del,
@@ -167,7 +168,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
                 log_del(log, p.rules_by_trigger[row.trigger], seq)
         if trigger is not None and (row is None or row.trigger != trigger):
             log_set(log, bucket(log, p.rules_by_trigger, trigger, SortedDict), seq, definition_id)
-        log_set(log, p.defs, (kind, definition_id), DefinitionRow(seq, trigger, pack(document)))
+        log_set(log, p.defs, (kind, definition_id), DefinitionRow(seq, trigger, copied(document)))
 
     @_atomic
     def delete_definition(self, kind: str, definition_id: str) -> None:
@@ -187,7 +188,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
 
     @_atomic
     def put_levels(self, document: JSON | None) -> None:
-        log_setattr(self._w(), self._p, "levels", None if document is None else pack(document))
+        log_setattr(self._w(), self._p, "levels", None if document is None else copied(document))
 
     # -- events and ledger ---------------------------------------------------------------
     @_atomic

@@ -1,7 +1,8 @@
 """Read access to one in-memory project: every query an index lookup or a bisection.
 
 The caller (memory.MemoryStorage) holds the store lock around the reader's use. Each
-record returned is unpickled afresh, so it is the caller's own copy.
+record returned is unpickled afresh, so it is the caller's own copy; definitions alone are
+kept unpickled and shared, read-only (see ``Reader``).
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ class MemoryReader(Reader):
     # -- definitions ---------------------------------------------------------------------
     def get_definition(self, kind: str, definition_id: str) -> JSON | None:
         row = self._p.defs.get((kind, definition_id))
-        return unpack(row.blob) if row else None
+        return row.document if row else None
 
     def list_definitions(
         self, kind: str, limit: int | None = None, cursor: str | None = None
@@ -140,17 +141,18 @@ class MemoryReader(Reader):
         if order:
             seqs = order.irange(after, inclusive=(after is None, True))
             rows = ((seq, order[seq]) for seq in seqs)
-        convert: Callable[[str], JSON] = lambda did: unpack(self._p.defs[(kind, did)].blob)  # noqa: E731
+        convert: Callable[[str], JSON] = lambda did: self._p.defs[(kind, did)].document  # noqa: E731
         if limit is None:
             return Page([convert(did) for _, did in rows], None)
         return _paginate(rows, limit, convert)
 
     def rules_for_event_type(self, event_type: str) -> list[JSON]:
         order = self._p.rules_by_trigger.get(event_type) or {}
-        return [unpack(self._p.defs[("rules", rid)].blob) for rid in order.values()]
+        defs = self._p.defs
+        return [defs[("rules", rid)].document for rid in order.values()]
 
     def get_levels(self) -> JSON | None:
-        return None if self._p.levels is None else unpack(self._p.levels)
+        return self._p.levels
 
     # -- events --------------------------------------------------------------------------
     def get_event(self, id: str) -> EventRecord | None:

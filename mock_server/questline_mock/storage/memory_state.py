@@ -35,6 +35,11 @@ def unpack(blob: bytes) -> Any:
     return pickle.loads(blob)
 
 
+def copied(record: Any) -> Any:
+    """A deep copy of ``record`` (a pickle round-trip: faster than ``copy.deepcopy``)."""
+    return pickle.loads(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+
+
 # Raw deflate with a 4 KiB window: records are small, and a smaller compressor state makes
 # each call several times cheaper than ``zlib.compress`` (which sets up 256 KiB each time).
 _WBITS = -12
@@ -212,9 +217,12 @@ class OrderedRow(NamedTuple):
 
 
 class DefinitionRow(NamedTuple):
+    """A definition is kept unpickled: readers share it (the Reader contract makes them
+    read-only), and a PUT replaces the whole row, so nobody sees it change."""
+
     seq: int
     trigger: str | None  # rules only: trigger.event_type, the index key
-    blob: bytes
+    document: Any
 
 
 class ExpiringRow(NamedTuple):
@@ -266,7 +274,7 @@ class ProjectState:
         self.defs: dict[tuple[str, str], DefinitionRow] = {}
         self.def_order: dict[str, Any] = {}  # kind -> SortedDict(seq -> id)
         self.rules_by_trigger: dict[str, Any] = {}  # event type -> SortedDict(seq -> id)
-        self.levels: bytes | None = None
+        self.levels: Any = None  # the levels document, shared like a definition
         self.events: dict[str, EventRow] = {}
         self.events_by_event_id: dict[str, EventRow] = {}
         self.ev_all: Any = seq_index()

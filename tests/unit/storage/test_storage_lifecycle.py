@@ -122,16 +122,11 @@ def test_returned_records_are_copies(store: Storage) -> None:
     with store.unit_of_work(PROJECT) as uow:
         everything_about(uow, "u1", 10)
         uow.put_user(user("u1", traits={"a": {"b": 1}}, balances={"coins": 1}))
-        uow.put_definition("badges", "b1", {"id": "b1", "tiers": [{"t": 1}]})
-        uow.put_levels({"levels": [{"level": 1}]})
         uow.put_webhook_endpoint(endpoint("whe_1"))
         uow.put_idempotency(idempotency("k1", headers={"h": "v"}))
     with store.read(PROJECT) as reader:
         got_user = reader.get_user("u1")
         got_event = reader.get_event("evt_10")
-        got_def = reader.get_definition("badges", "b1")
-        listed_def = reader.list_definitions("badges").items[0]
-        got_levels = reader.get_levels()
         got_badge = reader.get_badge_state("u1", "b1")
         got_quest = reader.get_quest_state("u1", "q1")
         got_endpoint = reader.get_webhook_endpoint("whe_1")
@@ -139,14 +134,11 @@ def test_returned_records_are_copies(store: Storage) -> None:
         got_delivery = reader.get_delivery("msg_10", "whe_1")
         got_idem = reader.get_idempotency("k1")
         before = snapshot(reader)
-    assert None not in (got_user, got_event, got_def, got_levels, got_badge, got_quest)
+    assert None not in (got_user, got_event, got_badge, got_quest)
     assert None not in (got_endpoint, got_message, got_delivery, got_idem)
     got_user.traits["a"]["b"] = 2  # type: ignore[union-attr]
     got_user.balances["coins"] = 99  # type: ignore[union-attr]
     got_event.properties["amount"] = 1000  # type: ignore[union-attr]
-    got_def["tiers"][0]["t"] = 2  # type: ignore[index]
-    listed_def["tiers"].append({})
-    got_levels["levels"].clear()  # type: ignore[index]
     got_badge.tiers_earned.append("gold")  # type: ignore[union-attr]
     got_quest.steps["x"] = 1  # type: ignore[union-attr]
     got_endpoint.event_types.append("x")  # type: ignore[union-attr]
@@ -155,7 +147,27 @@ def test_returned_records_are_copies(store: Storage) -> None:
     got_idem.headers["h"] = "changed"  # type: ignore[union-attr]
     with store.read(PROJECT) as reader:
         assert snapshot(reader) == before
-        assert reader.get_levels() == {"levels": [{"level": 1}]}
+
+
+def test_returned_definitions_are_shared_and_read_only(store: Storage) -> None:
+    """Definitions (and levels) are the exception: a reader may hand out the stored
+    document itself, so callers must not change it; a PUT replaces it as a whole."""
+    with store.unit_of_work(PROJECT) as uow:
+        uow.put_definition("badges", "b1", {"id": "b1", "tiers": [{"t": 1}]})
+        uow.put_levels({"levels": [{"level": 1}]})
+    with store.read(PROJECT) as reader:
+        old_def = reader.get_definition("badges", "b1")
+        old_levels = reader.get_levels()
+    with store.unit_of_work(PROJECT) as uow:
+        uow.put_definition("badges", "b1", {"id": "b1", "tiers": [{"t": 2}]})
+        uow.put_levels({"levels": [{"level": 1}, {"level": 2}]})
+    # what a caller was handed before the PUT is not changed by it
+    assert old_def == {"id": "b1", "tiers": [{"t": 1}]}
+    assert old_levels == {"levels": [{"level": 1}]}
+    with store.read(PROJECT) as reader:
+        assert reader.get_definition("badges", "b1") == {"id": "b1", "tiers": [{"t": 2}]}
+        assert reader.list_definitions("badges").items == [{"id": "b1", "tiers": [{"t": 2}]}]
+        assert reader.get_levels() == {"levels": [{"level": 1}, {"level": 2}]}
 
 
 def test_stored_records_are_copies_of_what_was_passed(store: Storage) -> None:
