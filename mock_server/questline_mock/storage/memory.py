@@ -55,6 +55,7 @@ from .memory_state import (
     bucket,
     by_occurred,
     copied,
+    ledger_row,
     log_add,
     log_append,
     log_del,
@@ -228,9 +229,8 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
     @_atomic
     def insert_ledger(self, entry: LedgerEntry) -> None:
         log, p = self._w(), self._p
-        log_append(
-            log, bucket(log, p.ledger, entry.user_id, list), OrderedRow(p.next_seq(), pack(entry))
-        )
+        row = ledger_row(p.next_seq(), entry)
+        log_append(log, bucket(log, p.ledger, entry.user_id, list), row)
         sums = bucket(log, p.ledger_sums, entry.user_id, dict)
         log_set(log, sums, entry.currency, sums.get(entry.currency, 0) + entry.amount)
 

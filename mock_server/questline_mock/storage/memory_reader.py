@@ -49,6 +49,7 @@ from .memory_state import (
     by_occurred,
     by_seq,
     event_rest,
+    ledger_entry,
     unpack,
 )
 
@@ -207,7 +208,7 @@ class MemoryReader(Reader):
     # -- ledger --------------------------------------------------------------------------
     def list_ledger(self, user_id: str, limit: int, cursor: str | None = None) -> Page[LedgerEntry]:
         rows = _newest_first(self._p.ledger.get(user_id, []), decode_cursor(cursor))
-        return _paginate(rows, limit, lambda row: unpack(row.blob))
+        return _paginate(rows, limit, lambda row: ledger_entry(user_id, row))
 
     def ledger_sum(self, user_id: str, currency: str) -> int:
         return self._p.ledger_sums.get(user_id, {}).get(currency, 0)

@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import bisect
 import pickle
+import sys
 import zlib
 from collections.abc import Callable, Hashable
+from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
 from sortedcontainers import SortedDict, SortedKeyList, SortedList  # type: ignore[import-untyped]
+
+from ..domain import LedgerEntry
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -210,10 +214,60 @@ def event_result(row: EventRow) -> Any:
 
 
 class OrderedRow(NamedTuple):
-    """A record that lists in creation order (users, definitions, endpoints, ledger)."""
+    """A record that lists in creation order (users, definitions, endpoints)."""
 
     seq: int
     blob: bytes
+
+
+class LedgerRow(NamedTuple):
+    """A ledger entry as plain immutable fields (its user is the list it is in): smaller
+    and cheaper than a pickle. Only ``metadata``, free-form JSON, is pickled, and only
+    when it is not empty."""
+
+    seq: int
+    id: str
+    currency: str
+    amount: int
+    balance: int
+    reason: str | None
+    metadata: bytes | None
+    source: str
+    event_id: str | None
+    created_at: datetime
+
+
+def ledger_row(seq: int, e: LedgerEntry) -> LedgerRow:
+    source = sys.intern(e.source) if type(e.source) is str else e.source  # "rule:<id>", …
+    metadata = None if type(e.metadata) is dict and not e.metadata else pack(e.metadata)
+    return LedgerRow(
+        seq,
+        e.id,
+        e.currency,
+        e.amount,
+        e.balance,
+        e.reason,
+        metadata,
+        source,
+        e.event_id,
+        e.created_at,
+    )
+
+
+def ledger_entry(user_id: str, r: LedgerRow) -> LedgerEntry:
+    metadata = {} if r.metadata is None else unpack(r.metadata)
+    return LedgerEntry(
+        r.id,
+        user_id,
+        r.currency,
+        r.amount,
+        r.balance,
+        r.reason,
+        metadata,
+        r.source,
+        r.event_id,
+        r.created_at,
+    )
 
 
 class DefinitionRow(NamedTuple):
@@ -283,7 +337,7 @@ class ProjectState:
         self.ev_by_user: dict[str, list[EventRow]] = {}
         self.ev_by_user_type: dict[tuple[str, str], list[EventRow]] = {}
         self.ev_time: dict[tuple[str, str], list[EventRow]] = {}  # sorted by occurred_us
-        self.ledger: dict[str, list[OrderedRow]] = {}
+        self.ledger: dict[str, list[LedgerRow]] = {}
         self.ledger_sums: dict[str, dict[str, int]] = {}
         self.badges: dict[str, dict[str, bytes]] = {}
         self.quests: dict[str, dict[str, bytes]] = {}
