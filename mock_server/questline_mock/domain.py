@@ -18,6 +18,15 @@ from typing import Any
 JSON = dict[str, Any]
 
 DEFINITION_KINDS = ("currencies", "badges", "quests", "streaks", "leaderboards", "rules")
+# One of each kind, as in "rule:big-spender" and the path parameter "rule_id".
+SINGULAR = {
+    "currencies": "currency",
+    "badges": "badge",
+    "quests": "quest",
+    "streaks": "streak",
+    "leaderboards": "leaderboard",
+    "rules": "rule",
+}
 
 
 @dataclass

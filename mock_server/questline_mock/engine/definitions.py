@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..domain import DEFINITION_KINDS, JSON
+from ..domain import DEFINITION_KINDS, JSON, SINGULAR
 from ..storage.base import Reader
 from .context import DefinitionError
 from .render import format_time, parse_time
@@ -42,16 +42,6 @@ __all__ = [
 
 DefinitionValidator = Callable[[str, JSON, Reader], JSON]
 DEFINITION_VALIDATORS: dict[str, DefinitionValidator] = {}
-
-# Singular names used in conflict messages ("rule:big-spender").
-SINGULAR = {
-    "currencies": "currency",
-    "badges": "badge",
-    "quests": "quest",
-    "streaks": "streak",
-    "leaderboards": "leaderboard",
-    "rules": "rule",
-}
 
 
 def definition_validator(kind: str) -> Callable[[DefinitionValidator], DefinitionValidator]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any, TypeGuard
 
-from ..domain import JSON
+from ..domain import JSON, SINGULAR
 from ..storage.base import Reader
 from .amounts import DEFAULT_MULTIPLY, DEFAULT_ROUND, ROUNDINGS
 from .conditions import OPERATORS, as_number, expand_shorthand
@@ -32,14 +32,6 @@ MAX_CONDITION_DEPTH = 16
 
 # Fact prefixes whose rest names a definition that must exist.
 _REFERENCING_FACTS = {"user.balances.": "currencies", "user.streaks.": "streaks"}
-_KIND_NOUN = {
-    "currencies": "currency",
-    "badges": "badge",
-    "quests": "quest",
-    "streaks": "streak",
-    "leaderboards": "leaderboard",
-    "rules": "rule",
-}
 
 
 class Problems:
@@ -66,7 +58,7 @@ def is_int(value: Any) -> TypeGuard[int]:
 
 def check_reference(view: Reader, kind: str, ref: Any, loc: Loc, problems: Problems) -> bool:
     """A definition id that must exist (``currency``, ``badge_id``, ...)."""
-    noun = _KIND_NOUN[kind]
+    noun = SINGULAR[kind]
     if not isinstance(ref, str) or not ref:
         problems.add(loc, f"must be a {noun} id", "type_error")
         return False

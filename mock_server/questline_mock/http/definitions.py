@@ -8,19 +8,11 @@ from pydantic import BaseModel
 from questline import types as t
 
 from ..backend import definitions
+from ..domain import SINGULAR
 from . import pagination
 from .context import json_response, no_content, scope
 from .parsing import check_definition_id, parse_body, wire
 from .problems import NotFound
-
-SINGULAR = {
-    "currencies": "currency",
-    "badges": "badge",
-    "quests": "quest",
-    "streaks": "streak",
-    "leaderboards": "leaderboard",
-    "rules": "rule",
-}
 
 
 def definition_blueprint(kind: str, upsert_model: type[BaseModel]) -> Blueprint:
