@@ -11,9 +11,11 @@ as their canonical JSON dicts, exactly as the API returns them.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 JSON = dict[str, Any]
 
@@ -56,6 +58,68 @@ class User:
     event_counts: dict[str, int] = field(default_factory=dict)
 
 
+class Explainer(Protocol):
+    """A compiled condition that can rebuild its explain trace from the leaf values one
+    evaluation recorded (``engine.conditions.Compiled``)."""
+
+    def explain(self, seen: Iterator[Any]) -> tuple[bool, JSON]: ...
+
+
+class Trace:
+    """An event's explain trace: one entry per rule considered, expanded on demand.
+
+    The engine keeps it compact: ``plan`` is, per rule considered, ``(rule_id, its compiled
+    condition or None)``, shared by every event the same rules judged (nothing in it
+    changes: a rule edited later compiles to a new object); ``outcomes`` is, per rule,
+    ``(skipped_reason, seen)``: None when it fired, and the leaf values its conditions saw
+    (None when a gate refused before they ran). :meth:`to_json` builds the wire form
+    ``{rule_id, matched, skipped_reason, conditions}``. A trace read back from a store that
+    keeps JSON has no plan and its ``outcomes`` are those entries.
+    """
+
+    __slots__ = ("outcomes", "plan")
+
+    def __init__(
+        self,
+        plan: tuple[tuple[str, Explainer | None], ...] | None,
+        outcomes: tuple[tuple[str | None, tuple[Any, ...] | None], ...] | list[JSON],
+    ) -> None:
+        self.plan = plan
+        self.outcomes = outcomes
+
+    @classmethod
+    def of(cls, entries: list[JSON]) -> Trace:
+        """A trace already in wire form."""
+        return cls(None, entries)
+
+    def to_json(self) -> list[JSON]:
+        """The wire form, freshly built (the caller may change it)."""
+        if self.plan is None:
+            return copy.deepcopy(self.outcomes)  # type: ignore[arg-type]
+        entries: list[JSON] = []
+        for (rule_id, condition), (reason, seen) in zip(self.plan, self.outcomes, strict=True):
+            explained = None
+            if condition is not None and seen is not None:
+                explained = condition.explain(iter(seen))[1]
+            entries.append(
+                {
+                    "rule_id": rule_id,
+                    "matched": reason is None,
+                    "skipped_reason": reason,
+                    "conditions": explained,
+                }
+            )
+        return entries
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Trace):
+            return self.to_json() == other.to_json()
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Trace({self.to_json()!r})"
+
+
 @dataclass
 class EventRecord:
     id: str  # evt_…
@@ -71,7 +135,7 @@ class EventRecord:
     result: JSON = field(default_factory=dict)
     rules_triggered: list[str] = field(default_factory=list)
     actions_executed: list[JSON] = field(default_factory=list)
-    trace: list[JSON] = field(default_factory=list)
+    trace: Trace = field(default_factory=lambda: Trace(None, []))
 
 
 @dataclass

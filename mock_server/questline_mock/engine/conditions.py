@@ -22,18 +22,20 @@ result}`` (``missing: true`` when the fact was absent), an aggregate leaf the sa
 children}``. All children are evaluated (no short-circuit) so the trace shows why a rule
 did *not* fire, which is the question integrators ask.
 
-A condition is compiled once into a tree of closures (``compile_condition``), cached by
-its content, so an event pays for reading facts and comparing, not for walking the
-definition's dicts, expanding shorthand and looking operators up.
+A condition is compiled once into a tree of nodes (``compile_condition``), cached by its
+content, so an event pays for reading facts and comparing, not for walking the
+definition's dicts, expanding shorthand and looking operators up. Evaluation records only
+the leaves' values (``run``); the trace's dicts are built from them when it is read.
 """
 
 from __future__ import annotations
 
 import abc
+import copy
 import marshal
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
@@ -53,6 +55,9 @@ class _Missing:
 
     def __repr__(self) -> str:
         return "MISSING"
+
+    def __reduce__(self) -> str:
+        return "MISSING"  # pickled by name: unpickling gives back the one instance
 
     def __bool__(self) -> bool:
         return False
@@ -321,8 +326,31 @@ def expand_shorthand(node: Any) -> Any:
 # -- evaluation --------------------------------------------------------------------------
 Evaluator = Callable[[FactReader], "tuple[bool, JSON]"]
 
-_COMPILED: dict[bytes, Evaluator] = {}
-_COMPILED_MAX = 4096  # distinct conditions kept; a project has few, each read per event
+
+class Compiled(abc.ABC):
+    """A condition compiled once (a tree of these nodes), cached by content.
+
+    Evaluating records only what the step saw: each leaf appends its actual value (JSON
+    safe, or :data:`MISSING`) and its verdict to a flat list. :meth:`explain` rebuilds the
+    whole explain trace from those values, so an event stores a few scalars per rule and
+    builds the trace's dicts only when somebody reads it. Nodes are immutable and shared.
+    """
+
+    __slots__ = ()
+
+    def __call__(self, facts: FactReader) -> tuple[bool, JSON]:
+        """``(holds, trace)`` in one go (what :func:`evaluate` returns)."""
+        seen: list[Any] = []
+        held = self.run(facts, seen)
+        return held, self.explain(iter(seen))[1]
+
+    @abc.abstractmethod
+    def run(self, facts: FactReader, seen: list[Any]) -> bool:
+        """Whether the condition holds; appends ``actual, verdict`` per leaf to ``seen``."""
+
+    @abc.abstractmethod
+    def explain(self, seen: Iterator[Any]) -> tuple[bool, JSON]:
+        """``(holds, trace)`` from the values :meth:`run` recorded, consumed in order."""
 
 
 def evaluate(condition: JSON | None, facts: FactReader) -> tuple[bool, JSON | None]:
@@ -332,8 +360,23 @@ def evaluate(condition: JSON | None, facts: FactReader) -> tuple[bool, JSON | No
     return compile_condition(condition)(facts)
 
 
-def compile_condition(condition: Any) -> Evaluator:
-    """The condition as a tree of closures, cached by content.
+def run(condition: JSON | None, facts: FactReader) -> tuple[bool, Compiled | None, tuple[Any, ...]]:
+    """``(holds, compiled, seen)``: the compact form of :func:`evaluate`, whose trace is
+    ``compiled.explain(iter(seen))`` (no condition: holds, ``None``, ``()``)."""
+    if condition is None:
+        return True, None, ()
+    compiled = compile_condition(condition)
+    seen: list[Any] = []
+    held = compiled.run(facts, seen)
+    return held, compiled, tuple(seen)
+
+
+_COMPILED: dict[bytes, Compiled] = {}
+_COMPILED_MAX = 4096  # distinct conditions kept; a project has few, each read per event
+
+
+def compile_condition(condition: Any) -> Compiled:
+    """The condition as a tree of nodes, cached by content.
 
     The key is the condition's marshal serialisation, which (unlike ``==``) tells ``1``
     from ``1.0`` and ``True``, so two conditions share an evaluator only when they are the
@@ -353,37 +396,49 @@ def compile_condition(condition: Any) -> Evaluator:
     return found
 
 
-def _compile(node: Any) -> Evaluator:
+def _compile(node: Any) -> Compiled:
     if not isinstance(node, dict):  # unreachable for saved definitions; false, not a crash
-        return _not_a_condition
+        return _NotACondition()
     for key, combine in _COMBINATORS.items():
         if key in node:
             children = node[key] if key != "not" else [node[key]]
-            return _combination(key, combine, [_compile(expand_shorthand(c)) for c in children])
+            return _Combination(key, combine, [_compile(expand_shorthand(c)) for c in children])
     if "aggregate" in node:
-        return _aggregate_leaf(node)
-    return _fact_leaf(node)
+        return _AggregateLeaf(node)
+    return _FactLeaf(node)
 
 
-def _not_a_condition(facts: FactReader) -> tuple[bool, JSON]:
-    return False, {"kind": "fact", "error": "not a condition", "result": False}
+class _NotACondition(Compiled):
+    __slots__ = ()
+
+    def run(self, facts: FactReader, seen: list[Any]) -> bool:
+        return False
+
+    def explain(self, seen: Iterator[Any]) -> tuple[bool, JSON]:
+        return False, {"kind": "fact", "error": "not a condition", "result": False}
 
 
-def _combination(
-    kind: str, combine: Callable[[list[bool]], bool], parts: list[Evaluator]
-) -> Evaluator:
-    # Every child is evaluated (no short-circuit): the trace shows each one.
-    def evaluate(facts: FactReader) -> tuple[bool, JSON]:
+class _Combination(Compiled):
+    __slots__ = ("_combine", "_kind", "_parts")
+
+    def __init__(
+        self, kind: str, combine: Callable[[list[bool]], bool], parts: list[Compiled]
+    ) -> None:
+        self._kind, self._combine, self._parts = kind, combine, tuple(parts)
+
+    def run(self, facts: FactReader, seen: list[Any]) -> bool:
+        # Every child is evaluated (no short-circuit): the trace shows each one.
+        return self._combine([part.run(facts, seen) for part in self._parts])
+
+    def explain(self, seen: Iterator[Any]) -> tuple[bool, JSON]:
         held: list[bool] = []
         traces: list[JSON] = []
-        for part in parts:
-            child_held, child_trace = part(facts)
+        for part in self._parts:
+            child_held, child_trace = part.explain(seen)
             held.append(child_held)
             traces.append(child_trace)
-        result = combine(held)
-        return result, {"kind": kind, "result": result, "children": traces}
-
-    return evaluate
+        result = self._combine(held)
+        return result, {"kind": self._kind, "result": result, "children": traces}
 
 
 def _test(operator: str, expected: Any) -> Callable[[Any], bool]:
@@ -406,56 +461,71 @@ def _test(operator: str, expected: Any) -> Callable[[Any], bool]:
     return test
 
 
-def _aggregate_leaf(node: JSON) -> Evaluator:
-    aggregate = node["aggregate"]
-    operator, expected = node.get("operator"), node.get("value")
-    test = _test(node.get("operator", ""), expected)
-    described = _describe(aggregate) if isinstance(aggregate, dict) else None
+def _fresh(value: Any) -> Any:
+    """``value`` for a new trace: scalars as they are, containers copied."""
+    return value if type(value) in _PLAIN else copy.deepcopy(value)
 
-    def evaluate(facts: FactReader) -> tuple[bool, JSON]:
-        actual = facts.aggregate(aggregate)
-        result = test(actual)
+
+class _AggregateLeaf(Compiled):
+    __slots__ = ("_aggregate", "_described", "_expected", "_operator", "_test")
+
+    def __init__(self, node: JSON) -> None:
+        self._aggregate = node["aggregate"]
+        self._operator, self._expected = node.get("operator"), node.get("value")
+        self._test = _test(node.get("operator", ""), self._expected)
+        aggregate = self._aggregate
+        self._described = _describe(aggregate) if isinstance(aggregate, dict) else None
+
+    def run(self, facts: FactReader, seen: list[Any]) -> bool:
+        actual = facts.aggregate(self._aggregate)
+        result = self._test(actual)
+        seen += (actual if type(actual) in _PLAIN else json_safe(actual), result)
+        return result
+
+    def explain(self, seen: Iterator[Any]) -> tuple[bool, JSON]:
+        actual, result = next(seen), next(seen)
+        aggregate = self._aggregate
         return result, {
             "kind": "aggregate",
-            "fact": described if described is not None else _describe(aggregate),
+            "fact": self._described if self._described is not None else _describe(aggregate),
             "aggregate": dict(aggregate),
-            "operator": operator,
-            "expected": expected,
-            "actual": actual,
+            "operator": self._operator,
+            "expected": _fresh(self._expected),
+            "actual": _fresh(actual),
             "result": result,
         }
 
-    return evaluate
 
+class _FactLeaf(Compiled):
+    __slots__ = ("_expected", "_fact", "_operator", "_path", "_test")
 
-def _fact_leaf(node: JSON) -> Evaluator:
-    path, fact = node.get("fact", ""), node.get("fact")
-    operator, expected = node.get("operator"), node.get("value")
-    test = _test(node.get("operator", ""), expected)
+    def __init__(self, node: JSON) -> None:
+        self._path, self._fact = node.get("fact", ""), node.get("fact")
+        self._operator, self._expected = node.get("operator"), node.get("value")
+        self._test = _test(node.get("operator", ""), self._expected)
 
-    def evaluate(facts: FactReader) -> tuple[bool, JSON]:
-        actual = facts.fact(path)
-        result = test(actual)
-        if actual is MISSING:
-            return result, {
-                "kind": "fact",
-                "fact": fact,
-                "operator": operator,
-                "expected": expected,
-                "actual": None,
-                "result": result,
-                "missing": True,
-            }
-        return result, {
+    def run(self, facts: FactReader, seen: list[Any]) -> bool:
+        actual = facts.fact(self._path)
+        result = self._test(actual)
+        if actual is MISSING or type(actual) in _PLAIN:
+            seen += (actual, result)
+        else:
+            seen += (json_safe(actual), result)
+        return result
+
+    def explain(self, seen: Iterator[Any]) -> tuple[bool, JSON]:
+        actual, result = next(seen), next(seen)
+        trace: JSON = {
             "kind": "fact",
-            "fact": fact,
-            "operator": operator,
-            "expected": expected,
-            "actual": actual if type(actual) in _PLAIN else json_safe(actual),
+            "fact": self._fact,
+            "operator": self._operator,
+            "expected": _fresh(self._expected),
+            "actual": None if actual is MISSING else _fresh(actual),
             "result": result,
         }
-
-    return evaluate
+        if actual is MISSING:
+            trace["missing"] = True
+        return result, trace
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})  # what json_safe returns as is

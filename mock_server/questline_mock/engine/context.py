@@ -47,6 +47,7 @@ from ..domain import (
     QuestState,
     RuleUsage,
     StreakState,
+    Trace,
     User,
 )
 from ..storage.base import Reader, UnitOfWork
@@ -193,7 +194,7 @@ class EngineContext:
     gains: Gains = field(default_factory=Gains)
     actions_executed: list[JSON] = field(default_factory=list)
     # The explain trace: one entry per rule considered (rules.py), stored on the event.
-    trace: list[JSON] = field(default_factory=list)
+    trace: Trace = field(default_factory=lambda: Trace(None, []))
     # Per-step caches keyed by their owner (aggregates, the levels table, badge states);
     # safe because nothing the step reads from the view changes during the step.
     memo: dict[Any, Any] = field(default_factory=dict)

@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..domain import JSON
-from .conditions import MISSING, as_number, evaluate
+from .conditions import MISSING, Compiled, as_number, evaluate, run
 from .context import EngineContext
 
 
@@ -159,6 +159,11 @@ class StepFacts:
 def evaluate_for(ctx: EngineContext, condition: JSON | None) -> tuple[bool, JSON | None]:
     """Evaluate a canonical condition against the step (for rules, badge and quest criteria)."""
     return evaluate(condition, StepFacts(ctx))
+
+
+def run_for(ctx: EngineContext, condition: JSON | None) -> tuple[bool, Compiled | None, tuple[Any, ...]]:
+    """:func:`evaluate_for` in compact form: ``(holds, compiled, values seen)``."""
+    return run(condition, StepFacts(ctx))
 
 
 def fact_value(ctx: EngineContext, path: str) -> Any:

@@ -12,6 +12,7 @@ fraction and anything finer with milliseconds, so stored results compare equal o
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from datetime import datetime, timezone
 
@@ -26,6 +27,11 @@ def format_time(moment: datetime | None) -> str | None:
     """``2026-11-26T09:30:00Z`` (or ``…:00.250Z``) for an aware datetime; None stays None."""
     if moment is None:
         return None
+    return _format(moment)
+
+
+@functools.lru_cache(maxsize=512)  # one step writes the same few instants many times
+def _format(moment: datetime) -> str:
     utc = moment.astimezone(timezone.utc)
     # The year by hand: strftime's %Y does not pad years before 1000 to four digits on
     # every platform, and RFC 3339 requires them.
@@ -85,7 +91,7 @@ def event_detail_json(event: EventRecord) -> JSON:
         "rules_triggered": list(event.rules_triggered),
         "actions_executed": copy.deepcopy(event.actions_executed),
         "effects": copy.deepcopy(event.result.get("effects")),
-        "trace": copy.deepcopy(event.trace),
+        "trace": event.trace.to_json(),
     }
 
 

@@ -16,17 +16,19 @@ last firing for that user.
 
 Each considered rule leaves one trace entry ``{rule_id, matched, skipped_reason,
 conditions}`` (``conditions`` is the conditions' explain trace, or None when a gate
-refused first or the rule has none); the list is stored on the event.
+refused first or the rule has none), kept compact on the event (``domain.Trace``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
-from ..domain import JSON, RuleUsage
+from ..domain import JSON, RuleUsage, Trace
+from .conditions import Compiled
 from .context import EngineContext
-from .facts import evaluate_for
+from .facts import run_for
 from .render import parse_time
 
 
@@ -82,26 +84,20 @@ GATES: dict[str, Callable[[EngineContext, JSON], bool]] = {
 }
 
 
-def consider(ctx: EngineContext, rule: JSON) -> JSON:
-    """Gate and evaluate one rule; fire it if it matches. Returns its trace entry."""
-    entry: JSON = {
-        "rule_id": rule["id"],
-        "matched": False,
-        "skipped_reason": None,
-        "conditions": None,
-    }
+Outcome = tuple[str | None, tuple[Any, ...] | None]
+
+
+def consider(ctx: EngineContext, rule: JSON) -> tuple[Outcome, Compiled | None]:
+    """Gate and evaluate one rule; fire it if it matches. Returns its trace outcome
+    ``(skipped_reason, values its conditions saw)`` and its compiled conditions."""
     for reason, refuses in GATES.items():
         if refuses(ctx, rule):
-            entry["skipped_reason"] = reason
-            return entry
-    matched, explanation = evaluate_for(ctx, rule.get("conditions"))
-    entry["matched"] = matched
-    entry["conditions"] = explanation
+            return (reason, None), None
+    matched, compiled, seen = run_for(ctx, rule.get("conditions"))
     if not matched:
-        entry["skipped_reason"] = "conditions_not_met"
-        return entry
+        return ("conditions_not_met", seen), compiled
     fire(ctx, rule)
-    return entry
+    return (None, seen), compiled
 
 
 def fire(ctx: EngineContext, rule: JSON) -> None:
@@ -122,9 +118,21 @@ def fire(ctx: EngineContext, rule: JSON) -> None:
     ctx.run_actions(rule.get("actions") or [], f"rule:{rule['id']}")
 
 
+# Plans shared between events: every event the same rules judged points at one tuple.
+_PLANS: dict[tuple[tuple[str, Compiled | None], ...], tuple[tuple[str, Compiled | None], ...]] = {}
+
+
 def run_rules(ctx: EngineContext) -> None:
-    """Consider every rule the step's event triggers, filling ``ctx.trace``."""
+    """Consider every rule the step's event triggers, setting ``ctx.trace``."""
     if ctx.event is None:
         return
+    plan: list[tuple[str, Compiled | None]] = []
+    outcomes: list[Outcome] = []
     for rule in candidate_rules(ctx, ctx.event.type):
-        ctx.trace.append(consider(ctx, rule))
+        outcome, compiled = consider(ctx, rule)
+        plan.append((rule["id"], compiled))
+        outcomes.append(outcome)
+    key = tuple(plan)
+    if len(_PLANS) >= 1024:
+        _PLANS.clear()
+    ctx.trace = Trace(_PLANS.setdefault(key, key), tuple(outcomes))

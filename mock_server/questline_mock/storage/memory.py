@@ -55,6 +55,7 @@ from .memory_state import (
     bucket,
     by_occurred,
     copied,
+    freeze,
     ledger_row,
     log_add,
     log_append,
@@ -203,7 +204,8 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         user_id, event_type = sys.intern(event.user_id), sys.intern(event.type)
         result = pack(event.result)  # alone, so a message repeating it can share it
         rest: tuple[Any, ...] = (event.received_at, event.status, result)
-        rest += (event.rules_triggered, event.actions_executed, event.trace)
+        # The trace's plan is shared between events (and immutable): kept by reference.
+        rest += (event.rules_triggered, event.actions_executed, event.trace.outcomes)
         row = EventRow(
             p.next_seq(),
             event.id,
@@ -215,6 +217,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
             # The result, trace and executed actions are read back only for a replay or a
             # GET of the event: compressed, they take a quarter of the memory.
             pack_compressed(rest),
+            event.trace.plan,
         )
         log_set(log, p.events, row.id, row)
         log_set(log, p.events_by_event_id, row.event_id, row)
@@ -335,13 +338,13 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         log_setattr(log, p, "message_seq", seq)
         m = message
         row = self._sharing_row(m, seq) or MessageRow(
-            seq, m.id, m.user_id, m.type, m.created_at, pack(m.data)
+            seq, m.id, m.user_id, m.type, m.created_at, freeze(m.data)
         )
         log_set(log, p.messages, row.id, row)
         log_add(log, p.msg_all, row)
         if row.user_id is not None:
             log_append(log, bucket(log, p.msg_by_user, row.user_id, list), row)
-        # The caller's data, now stored as a pickle: changing it changes nothing stored.
+        # The caller's data, now stored frozen: changing it changes nothing stored.
         return OutboxMessage(m.id, m.type, m.created_at, m.data, m.user_id, seq)
 
     def _sharing_row(self, m: OutboxMessage, seq: int) -> MessageRow | None:

@@ -26,6 +26,7 @@ from ..domain import (
     QuestState,
     RuleUsage,
     StreakState,
+    Trace,
     User,
     WebhookEndpoint,
 )
@@ -92,7 +93,7 @@ def _event(row: EventRow) -> EventRecord:
         result=unpack(result),
         rules_triggered=rules,
         actions_executed=actions,
-        trace=trace,
+        trace=Trace(row.plan, trace),
     )
 
 
@@ -299,6 +300,8 @@ class MemoryReader(Reader):
     ) -> Page[WebhookEndpoint]:
         after = decode_cursor(cursor)
         order = self._p.endpoint_order
+        if not order:  # the outbox asks on every event; most projects have none
+            return Page([], None)
         rows = ((seq, order[seq]) for seq in order.irange(after, inclusive=(after is None, True)))
         convert: Callable[[str], WebhookEndpoint] = lambda eid: unpack(self._p.endpoints[eid].blob)  # noqa: E731
         if limit is None:

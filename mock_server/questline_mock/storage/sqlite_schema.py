@@ -31,6 +31,7 @@ from ..domain import (
     QuestState,
     RuleUsage,
     StreakState,
+    Trace,
     User,
     WebhookEndpoint,
 )
@@ -295,14 +296,14 @@ def event_row(e: EventRecord) -> tuple[Any, ...]:
     return (
         e.id, e.event_id, e.user_id, e.type, to_us(e.occurred_at), to_us(e.received_at),
         e.status, dumps(e.properties), dumps(e.result), dumps(e.rules_triggered),
-        dumps(e.actions_executed), dumps(e.trace),
+        dumps(e.actions_executed), dumps(e.trace.to_json()),
     )  # fmt: skip
 
 
 def event_from(r: Sequence[Any]) -> EventRecord:
     return EventRecord(
         r[0], r[1], r[2], r[3], loads(r[7]), from_us(r[4]), from_us(r[5]), r[6], loads(r[8]),
-        loads(r[9]), loads(r[10]), loads(r[11]),
+        loads(r[9]), loads(r[10]), Trace.of(loads(r[11])),
     )  # fmt: skip
 
 

@@ -19,7 +19,7 @@ def probe(harness: Harness, user_id: str, paths: list[str], **event: Any) -> dic
     harness.rule("probe", "probe", [{"type": "grant_xp", "amount": 0}], conditions={"all": leaves})
     harness.send(user_id, "probe", **event)
     record = harness.outcomes[-1].changes.events[0]
-    children = record.trace[-1]["conditions"]["children"]
+    children = record.trace.to_json()[-1]["conditions"]["children"]
     return {child["fact"]: child["actual"] for child in children}
 
 
@@ -79,7 +79,7 @@ def test_missing_facts_are_reported_missing(harness: Harness) -> None:
     ]
     harness.rule("probe", "probe", [{"type": "grant_xp", "amount": 1}], conditions={"any": leaves})
     harness.send("u1", "probe")
-    trace = harness.outcomes[-1].changes.events[0].trace[0]
+    trace = harness.outcomes[-1].changes.events[0].trace.to_json()[0]
     assert trace["matched"] is False
     assert [c.get("missing") for c in trace["conditions"]["children"]] == [True, True]
 
@@ -139,7 +139,7 @@ def aggregate_rule(harness: Harness, function: str = "count", prop: str | None =
 
 
 def aggregate_value(harness: Harness) -> Any:
-    trace = harness.outcomes[-1].changes.events[0].trace[0]
+    trace = harness.outcomes[-1].changes.events[0].trace.to_json()[0]
     return trace["conditions"]["actual"]
 
 

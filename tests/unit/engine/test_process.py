@@ -51,7 +51,7 @@ def test_the_stored_event_carries_the_result_for_replays(harness: Harness) -> No
     assert stored is not None
     assert stored.result == result
     assert stored.rules_triggered == ["r"] and stored.properties == {"device": "ios"}
-    assert stored.trace[0]["rule_id"] == "r"
+    assert stored.trace.to_json()[0]["rule_id"] == "r"
 
 
 def test_first_event_creates_the_user_with_its_profile(harness: Harness) -> None:

@@ -16,7 +16,7 @@ def fired(
 
 
 def last_trace(harness: Harness) -> list[dict[str, object]]:
-    return harness.outcomes[-1].changes.events[0].trace
+    return harness.outcomes[-1].changes.events[0].trace.to_json()
 
 
 def test_only_rules_for_the_event_type_are_considered(harness: Harness) -> None:
@@ -124,7 +124,7 @@ def test_matched_rule_trace_and_actions_executed(harness: Harness) -> None:
     harness.rule("lesson", "lesson_completed", XP)
     harness.send("u1", "lesson_completed")
     record = harness.outcomes[-1].changes.events[0]
-    assert record.trace == [
+    assert record.trace.to_json() == [
         {"rule_id": "lesson", "matched": True, "skipped_reason": None, "conditions": None}
     ]
     assert record.rules_triggered == ["lesson"]

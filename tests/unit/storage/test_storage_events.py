@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from questline_mock.domain import Trace
+from questline_mock.engine.conditions import MISSING, compile_condition
 from questline_mock.storage.base import DuplicateEventId, EventFilter, Storage, iter_all
 
 from tests.unit.storage.storage_records import PROJECT, at, event
@@ -22,7 +24,7 @@ def test_event_round_trips_and_is_found_by_both_ids(store: Storage) -> None:
         result={"effects": {"xp": {"granted": 3}}},
         rules_triggered=["r1"],
         actions_executed=[{"source": "rule:r1", "action": {"type": "grant_xp"}}],
-        trace=[{"rule": "r1", "matched": True}],
+        trace=Trace.of([{"rule": "r1", "matched": True}]),
         received_at=at(3),
     )
     insert(store, full)
@@ -31,6 +33,34 @@ def test_event_round_trips_and_is_found_by_both_ids(store: Storage) -> None:
         assert reader.get_event_by_event_id("e1") == full
         assert reader.get_event("evt_2") is None
         assert reader.get_event_by_event_id("e2") is None
+
+
+def test_a_compact_trace_reads_back_as_the_same_explanation(store: Storage) -> None:
+    """The engine's compact trace (shared plan + per-event leaf values) survives storage:
+    memory keeps the plan by reference, SQLite the expanded JSON; both read back equal,
+    and each read hands out a fresh copy."""
+    condition = {"all": [{"fact": "properties.n", "operator": "gte", "value": 3},
+                         {"fact": "user.traits.tier", "operator": "in", "value": ["a"]}]}  # fmt: skip
+    compiled = compile_condition(condition)
+    plan = (("r1", compiled), ("r2", None), ("r3", compiled))
+    outcomes = (("conditions_not_met", (2, False, MISSING, False)), (None, ()), ("cooldown", None))
+    trace = Trace(plan, outcomes)
+    expanded = trace.to_json()
+    assert expanded[0]["conditions"]["children"][1] == {
+        "kind": "fact", "fact": "user.traits.tier", "operator": "in", "expected": ["a"],
+        "actual": None, "result": False, "missing": True,
+    }  # fmt: skip
+    assert [(e["matched"], e["skipped_reason"], e["conditions"]) for e in expanded[1:]] == [
+        (True, None, None),
+        (False, "cooldown", None),
+    ]
+    insert(store, event(1, trace=trace))
+    with store.read(PROJECT) as reader:
+        stored = reader.get_event("evt_1")
+        assert stored is not None and stored.trace.to_json() == expanded
+        stored.trace.to_json()[0]["conditions"]["children"][1]["expected"].append("b")
+        again = reader.get_event("evt_1")
+        assert again is not None and again.trace.to_json() == expanded
 
 
 def test_a_second_event_with_the_same_event_id_is_refused(store: Storage) -> None:
