@@ -31,6 +31,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", metavar="PATH", help="SQLite file for durable state (default: in memory)"
     )
     serve.add_argument(
+        "--sync",
+        choices=("normal", "full"),
+        default="normal",
+        help="with --db: normal (default) keeps every acknowledged write through a kill of the"
+        " process; full also through an OS crash or power loss (an fsync per write)",
+    )
+    serve.add_argument(
         "--seed", metavar="FILE", help="a sandbox config document (JSON or YAML) to load at start"
     )
     serve.add_argument(
@@ -56,7 +63,12 @@ def serve(args: argparse.Namespace) -> int:
     from .app import create_app
     from .backend.config_io import SeedError
 
-    config = ServerConfig(db_path=args.db, api_key=args.api_key, seed_path=args.seed)
+    config = ServerConfig(
+        db_path=args.db,
+        api_key=args.api_key,
+        seed_path=args.seed,
+        sqlite_synchronous=args.sync,
+    )
     try:
         app = create_app(config)
     except SeedError as exc:

@@ -19,6 +19,8 @@ class ServerConfig:
     """How to build one app. Every field has a default that suits tests."""
 
     db_path: str | None = None  # None: in memory
+    # SQLite durability: "normal" survives the process being killed, "full" also power loss.
+    sqlite_synchronous: str = "normal"
     api_key: str = field(
         default_factory=lambda: os.environ.get("QUESTLINE_API_KEY") or DEFAULT_API_KEY
     )

@@ -26,7 +26,7 @@ def open_storage(config: ServerConfig) -> Storage:
     if config.db_path:
         from ..storage.sqlite import SQLiteStorage
 
-        return SQLiteStorage(config.db_path)
+        return SQLiteStorage(config.db_path, synchronous=config.sqlite_synchronous)
     from ..storage.memory import MemoryStorage
 
     return MemoryStorage()

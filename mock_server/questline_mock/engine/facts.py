@@ -161,7 +161,9 @@ def evaluate_for(ctx: EngineContext, condition: JSON | None) -> tuple[bool, JSON
     return evaluate(condition, StepFacts(ctx))
 
 
-def run_for(ctx: EngineContext, condition: JSON | None) -> tuple[bool, Compiled | None, tuple[Any, ...]]:
+def run_for(
+    ctx: EngineContext, condition: JSON | None
+) -> tuple[bool, Compiled | None, tuple[Any, ...]]:
     """:func:`evaluate_for` in compact form: ``(holds, compiled, values seen)``."""
     return run(condition, StepFacts(ctx))
 

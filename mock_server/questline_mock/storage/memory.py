@@ -65,7 +65,6 @@ from .memory_state import (
     log_set,
     log_setattr,
     pack,
-    pack_compressed,
     seq_index,
     undo,
     unpack,
@@ -206,6 +205,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         rest: tuple[Any, ...] = (event.received_at, event.status, result)
         # The trace's plan is shared between events (and immutable): kept by reference.
         rest += (event.rules_triggered, event.actions_executed, event.trace.outcomes)
+        blob, zdict = p.compression.pack(rest)
         row = EventRow(
             p.next_seq(),
             event.id,
@@ -216,8 +216,9 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
             pack(event.properties),
             # The result, trace and executed actions are read back only for a replay or a
             # GET of the event: compressed, they take a quarter of the memory.
-            pack_compressed(rest),
+            blob,
             event.trace.plan,
+            zdict,
         )
         log_set(log, p.events, row.id, row)
         log_set(log, p.events_by_event_id, row.event_id, row)

@@ -47,16 +47,54 @@ def copied(record: Any) -> Any:
 # Raw deflate with a 4 KiB window: records are small, and a smaller compressor state makes
 # each call several times cheaper than ``zlib.compress`` (which sets up 256 KiB each time).
 _WBITS = -12
+_ZDICT_BYTES = 3800  # a preset dictionary fits the window with room for one record
 
 
-def pack_compressed(record: object) -> bytes:
-    """``pack`` then deflate, for bulky cold data (an event's result and trace)."""
-    compressor = zlib.compressobj(1, zlib.DEFLATED, _WBITS, 4)
-    return compressor.compress(pack(record)) + compressor.flush()
+def compress(raw: bytes, zdict: bytes | None) -> bytes:
+    if zdict is None:
+        compressor = zlib.compressobj(1, zlib.DEFLATED, _WBITS, 4)
+    else:
+        compressor = zlib.compressobj(1, zlib.DEFLATED, _WBITS, 4, zdict=zdict)
+    return compressor.compress(raw) + compressor.flush()
 
 
-def unpack_compressed(blob: bytes) -> Any:
-    return unpack(zlib.decompress(blob, _WBITS))
+def unpack_compressed(blob: bytes, zdict: bytes | None = None) -> Any:
+    if zdict is None:
+        return unpack(zlib.decompress(blob, _WBITS))
+    decompressor = zlib.decompressobj(_WBITS, zdict=zdict)
+    return unpack(decompressor.decompress(blob) + decompressor.flush())
+
+
+class Compression:
+    """A preset deflate dictionary for one project's event records, learnt from them.
+
+    One event compressed alone is mostly new to deflate (~60 % of its pickle); primed with
+    a few recent events of the same project, whose keys, rule ids and shapes it repeats,
+    it shrinks to ~15 %. Every 64th record is sampled, and every 1,024 records the last
+    four samples become the dictionary, so it follows rule changes. A row keeps a
+    reference to the dictionary it was compressed with (shared, immutable bytes), so a
+    new dictionary never makes an old row unreadable. Not part of the data: nothing here
+    is rolled back with a unit of work.
+    """
+
+    __slots__ = ("count", "samples", "zdict")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.samples: list[bytes] = []
+        self.zdict: bytes | None = None
+
+    def pack(self, record: object) -> tuple[bytes, bytes | None]:
+        """``(compressed pickle, the dictionary it needs)``."""
+        raw = pack(record)
+        zdict = self.zdict
+        blob = compress(raw, zdict)
+        self.count += 1
+        if self.count % 64 == 1:
+            self.samples = [*self.samples[-3:], raw]
+            if zdict is None or self.count % 1024 == 1:
+                self.zdict = b"".join(self.samples)[-_ZDICT_BYTES:]
+        return blob, zdict
 
 
 # -- the undo log ---------------------------------------------------------------------------
@@ -148,6 +186,7 @@ class EventRow:
 
     __slots__ = (
         "blob", "event_id", "id", "occurred_us", "plan", "props", "seq", "type", "user_id",
+        "zdict",
     )  # fmt: skip
 
     def __init__(
@@ -161,6 +200,7 @@ class EventRow:
         props: bytes,
         blob: bytes,
         plan: Any = None,
+        zdict: bytes | None = None,
     ) -> None:
         self.seq = seq
         self.id = id
@@ -171,6 +211,7 @@ class EventRow:
         self.props = props
         self.blob = blob
         self.plan = plan  # the event's Trace.plan, shared (None: the outcomes are JSON)
+        self.zdict = zdict  # the preset dictionary ``blob`` was compressed with
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -187,15 +228,19 @@ def freeze(data: Any) -> tuple[Any, ...] | bytes:
             keys = tuple(data)
             if all(type(k) is str for k in keys):
                 keys = _SHAPES.setdefault(keys, keys) if len(_SHAPES) < 1024 else keys
-                return (keys, *[sys.intern(v) if type(v) is str and len(v) <= 40 else v for v in values])
+                return (
+                    keys,
+                    *[sys.intern(v) if type(v) is str and len(v) <= 40 else v for v in values],
+                )
     return pack(data)
 
 
 def thaw(frozen: tuple[Any, ...] | bytes) -> Any:
     """A fresh copy of what :func:`freeze` was given."""
-    if type(frozen) is bytes:
+    if isinstance(frozen, bytes):
         return unpack(frozen)
-    return dict(zip(frozen[0], frozen[1:], strict=True))  # type: ignore[index]
+    keys: tuple[str, ...] = frozen[0]
+    return dict(zip(keys, frozen[1:], strict=True))
 
 
 class MessageRow:
@@ -236,7 +281,7 @@ class MessageRow:
 def event_rest(row: EventRow) -> tuple[Any, ...]:
     """``(received_at, status, result pickle, rules, actions, trace outcomes)`` of an event
     row."""
-    return unpack_compressed(row.blob)  # type: ignore[no-any-return]
+    return unpack_compressed(row.blob, row.zdict)  # type: ignore[no-any-return]
 
 
 def event_result(row: EventRow) -> Any:
@@ -353,6 +398,7 @@ class ProjectState:
         # Sequence numbers give creation order and cursors; never reused, never rolled back.
         self.seq = 0
         self.message_seq = 0  # observable (OutboxMessage.seq): rolled back with its unit
+        self.compression = Compression()  # for event rows; not data, never rolled back
         self.users: dict[str, OrderedRow] = {}
         self.user_order: Any = SortedDict()  # seq -> user id
         self.defs: dict[tuple[str, str], DefinitionRow] = {}

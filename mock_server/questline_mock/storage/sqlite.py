@@ -1,8 +1,11 @@
 """The durable backend: SQLite in WAL mode, one file for every project.
 
-Durability: a unit of work is ``BEGIN IMMEDIATE`` … ``COMMIT`` with ``synchronous=FULL``,
-so once ``unit_of_work`` returns, the commit is in the fsynced WAL and survives ``kill -9``
-(tests/unit/storage/test_storage_sqlite.py kills a writer to prove it).
+Durability: a unit of work is ``BEGIN IMMEDIATE`` … ``COMMIT`` in WAL mode, so once
+``unit_of_work`` returns, the commit is in the WAL and survives ``kill -9``
+(tests/unit/storage/test_storage_sqlite.py kills a writer to prove it). By default
+``synchronous=NORMAL``: the WAL is fsynced at checkpoints, so an OS crash or power loss
+may lose the last commits (never the file's integrity); ``synchronous="full"`` fsyncs
+every commit and survives those too, at an fsync per write.
 
 Concurrency: connections come from a small pool; a thread keeps the one it checked out for
 the whole ``with`` block, and nested blocks on that thread reuse it (a nested unit of work
@@ -262,13 +265,20 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
 
 
 class SQLiteStorage(Storage):
-    """Every project in one SQLite file at ``path``; committed work survives a crash."""
+    """Every project in one SQLite file at ``path``; committed work survives the process
+    being killed (and, with ``synchronous="full"``, an OS crash or power loss too)."""
 
     def __init__(
-        self, path: str | os.PathLike[str], *, busy_timeout_ms: int = 30_000, pool_size: int = 8
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout_ms: int = 30_000,
+        pool_size: int = 8,
+        synchronous: str = "normal",
     ) -> None:
         self.path = os.fspath(path)
         self._busy_timeout_ms = busy_timeout_ms
+        self._synchronous = synchronous
         self._pool_size = pool_size
         self._idle: list[sqlite3.Connection] = []
         self._pool_lock = threading.Lock()
@@ -287,7 +297,7 @@ class SQLiteStorage(Storage):
 
     # -- connections ---------------------------------------------------------------------
     def _open(self) -> sqlite3.Connection:
-        return connect(self.path, self._busy_timeout_ms)
+        return connect(self.path, self._busy_timeout_ms, self._synchronous)
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:

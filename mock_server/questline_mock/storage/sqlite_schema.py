@@ -186,18 +186,26 @@ USER_TABLES = (
 )
 
 
-def connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
+SYNCHRONOUS = ("normal", "full")
+
+
+def connect(path: str, busy_timeout_ms: int, synchronous: str = "normal") -> sqlite3.Connection:
     """A connection in autocommit mode (we issue BEGIN/COMMIT) with durable settings.
 
-    ``synchronous=FULL`` fsyncs the WAL at every commit: a committed unit of work survives
-    a crash or power loss, not only a process kill. ``foreign_keys`` is per connection.
+    In WAL mode, ``synchronous=NORMAL`` writes every commit to the WAL before COMMIT
+    returns (so it survives the process being killed) and fsyncs at checkpoints: only an
+    OS crash or power loss can lose the last commits, and never corrupts the file.
+    ``FULL`` also fsyncs the WAL at every commit (survives power loss; costs an fsync per
+    write). ``foreign_keys`` is per connection.
     """
+    if synchronous not in SYNCHRONOUS:
+        raise ValueError(f"synchronous must be one of {SYNCHRONOUS}, not {synchronous!r}")
     conn = sqlite3.connect(
         path, isolation_level=None, check_same_thread=False, cached_statements=256
     )
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
     return conn
 
 

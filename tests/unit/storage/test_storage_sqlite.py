@@ -56,10 +56,19 @@ def test_the_file_is_in_wal_mode_with_durable_connection_settings(path: Path) ->
     store = open_store(path)
     with store._connection() as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
     store.close()
+
+
+def test_synchronous_full_is_a_choice_and_nothing_else_is(path: Path) -> None:
+    store = SQLiteStorage(path, synchronous="full")
+    with store._connection() as conn:
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    store.close()
+    with pytest.raises(ValueError, match="synchronous"):
+        SQLiteStorage(path, synchronous="off")
 
 
 def test_everything_is_there_after_close_and_reopen(path: Path) -> None:
