@@ -40,6 +40,7 @@ from ..domain import (
     User,
     WebhookEndpoint,
 )
+from ..ids import compact, expand
 from ._common import rule_trigger, to_us
 from .base import DuplicateEventId, ProjectNotFound, Reader, Storage, StorageError, UnitOfWork
 from .memory_reader import MemoryReader
@@ -48,8 +49,9 @@ from .memory_state import (
     DefinitionRow,
     EventRow,
     ExpiringRow,
-    MessageRow,
+    MessageRun,
     OrderedRow,
+    PendingEvent,
     ProjectState,
     UndoLog,
     bucket,
@@ -65,6 +67,7 @@ from .memory_state import (
     log_set,
     log_setattr,
     pack,
+    seal,
     seq_index,
     undo,
     unpack,
@@ -95,12 +98,15 @@ def _atomic(
 
 
 class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
-    def __init__(self, state: ProjectState, log: UndoLog) -> None:
+    def __init__(self, state: ProjectState, log: UndoLog, pending: list[EventRow]) -> None:
         super().__init__(state)
         self._log: UndoLog | None = log
+        # Event rows inserted in the outermost unit of work, sealed when it commits.
+        self._pending = pending
         # The last event inserted: (row, its result, the result's pickle), so that the
         # message repeating that result (event.processed) can share the stored bytes.
         self._last_event: tuple[EventRow, JSON, bytes] | None = None
+        self._last_run: MessageRun | None = None  # the run the next message may join
 
     def _w(self) -> UndoLog:
         """The undo log, or an error once the ``with`` block has ended."""
@@ -147,11 +153,12 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
             log_remove(log, board.order, board.by_user[user_id])
             log_del(log, board.by_user, user_id)
         log_del(log, p.user_boards, user_id)
-        for message in p.msg_by_user.get(user_id, []):
-            log_remove(log, p.msg_all, message)
-            log_del(log, p.messages, message.id)
-            for key in list(p.dlv_by_message.get(message.id, {})):
-                self._drop_delivery(log, key)
+        for run in p.msg_by_user.get(user_id, []):
+            log_remove(log, p.msg_all, run)
+            for message_key in run.items[::3]:
+                log_del(log, p.messages, message_key)
+                for key in list(p.dlv_by_message.get(expand(message_key, "msg"), {})):
+                    self._drop_delivery(log, key)
         log_del(log, p.msg_by_user, user_id)
 
     # -- definitions ---------------------------------------------------------------------
@@ -205,7 +212,6 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         rest: tuple[Any, ...] = (event.received_at, event.status, result)
         # The trace's plan is shared between events (and immutable): kept by reference.
         rest += (event.rules_triggered, event.actions_executed, event.trace.outcomes)
-        blob, zdict = p.compression.pack(rest)
         row = EventRow(
             p.next_seq(),
             event.id,
@@ -215,10 +221,10 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
             to_us(event.occurred_at),
             pack(event.properties),
             # The result, trace and executed actions are read back only for a replay or a
-            # GET of the event: compressed, they take a quarter of the memory.
-            blob,
+            # GET of the event: compressed (with the step's messages) when the unit of
+            # work ends, they take a fraction of the memory.
+            PendingEvent(pack(rest)),
             event.trace.plan,
-            zdict,
         )
         log_set(log, p.events, row.id, row)
         log_set(log, p.events_by_event_id, row.event_id, row)
@@ -229,6 +235,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         log_append(log, bucket(log, p.ev_by_user_type, pair, list), row)
         log_insort(log, bucket(log, p.ev_time, pair, list), row, by_occurred)
         self._last_event = (row, event.result, result)
+        self._pending.append(row)
 
     @_atomic
     def insert_ledger(self, entry: LedgerEntry) -> None:
@@ -332,43 +339,68 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
 
     @_atomic
     def insert_message(self, message: OutboxMessage) -> OutboxMessage:
-        log, p = self._w(), self._p
-        if message.id in p.messages:
-            raise StorageError(f"message {message.id!r} already exists")
+        log, p, m = self._w(), self._p, message
+        key = compact(m.id, "msg")
+        if key in p.messages:
+            raise StorageError(f"message {m.id!r} already exists")
         seq = p.message_seq + 1
         log_setattr(log, p, "message_seq", seq)
-        m = message
-        row = self._sharing_row(m, seq) or MessageRow(
-            seq, m.id, m.user_id, m.type, m.created_at, freeze(m.data)
+        event, data = self._event_data(m, log)
+        run = self._last_run
+        joins = (
+            run is not None
+            and m.user_id is not None
+            and run.user_id == m.user_id
+            and run.created_at == m.created_at
+            and run.seq + len(run) == seq
+            and (event is None or run.event is event)
         )
-        log_set(log, p.messages, row.id, row)
-        log_add(log, p.msg_all, row)
-        if row.user_id is not None:
-            log_append(log, bucket(log, p.msg_by_user, row.user_id, list), row)
+        if not joins:
+            run = MessageRun(seq, m.user_id, m.created_at, event)
+            log_add(log, p.msg_all, run)
+            if run.user_id is not None:
+                log_append(log, bucket(log, p.msg_by_user, run.user_id, list), run)
+        assert run is not None
+        for item in (key, m.type, data):
+            log_append(log, run.items, item)
+        log_set(log, p.messages, key, run)
+        self._last_run = run
         # The caller's data, now stored frozen: changing it changes nothing stored.
         return OutboxMessage(m.id, m.type, m.created_at, m.data, m.user_id, seq)
 
-    def _sharing_row(self, m: OutboxMessage, seq: int) -> MessageRow | None:
-        """A row sharing the last event's stored result, if ``m.data`` is exactly
-        ``{"user_id": m.user_id, **result}``: equal pickles prove it (the identity test
-        before is only a cheap filter). None otherwise."""
+    def _event_data(self, m: OutboxMessage, log: UndoLog) -> tuple[EventRow | None, Any]:
+        """Where ``m``'s data is kept: ``(event row, None)`` when it repeats the last event's
+        stored result, ``(event row, index)`` when it rides in that event's pending record
+        (a message about the event's user), else ``(None, frozen data)``."""
         if self._last_event is None or m.user_id is None:
-            return None
-        row, result, blob = self._last_event
+            return None, freeze(m.data)
+        row = self._last_event[0]
+        if self._repeats_result(m):
+            return row, None
+        pending = row.blob
+        if row.user_id == m.user_id and isinstance(pending, PendingEvent):
+            index = len(pending.messages)
+            log_append(log, pending.messages, freeze(m.data))
+            return row, index
+        return None, freeze(m.data)
+
+    def _repeats_result(self, m: OutboxMessage) -> bool:
+        """Whether ``m.data`` is exactly ``{"user_id": m.user_id, **result}`` of the last
+        event: equal pickles prove it (the identity tests before are only a cheap filter)."""
+        assert self._last_event is not None
+        _, result, blob = self._last_event
         data = m.data
         if len(data) != len(result) + 1 or next(iter(data)) != "user_id":
-            return None
+            return False
         if type(m.user_id) is not str or type(data["user_id"]) is not str:
-            return None
+            return False
         if data["user_id"] != m.user_id:
-            return None
+            return False
         if any(data.get(key) is not value for key, value in result.items()):
-            return None
+            return False
         rest = dict(data)
         del rest["user_id"]
-        if pack(rest) != blob:
-            return None
-        return MessageRow(seq, m.id, m.user_id, m.type, m.created_at, None, row)
+        return pack(rest) == blob
 
     @_atomic
     def put_delivery(self, delivery: Delivery) -> None:
@@ -407,6 +439,7 @@ class MemoryStorage(Storage):
         self._states: dict[str, ProjectState] = {}
         # The undo log of the open unit of work; only the lock's holder touches it.
         self._log: UndoLog | None = None
+        self._pending: list[EventRow] = []  # its event rows, sealed when it commits
 
     def _state(self, project_id: str) -> ProjectState:
         state = self._states.get(project_id)
@@ -465,11 +498,16 @@ class MemoryStorage(Storage):
             state = self._state(project_id)
             outer = self._log is None
             log: UndoLog = [] if self._log is None else self._log
+            if outer:
+                self._pending = []
             self._log = log
             mark = len(log)
-            uow = _MemoryUnitOfWork(state, log)
+            uow = _MemoryUnitOfWork(state, log, self._pending)
             try:
                 yield uow
+                if outer:
+                    for row in self._pending:
+                        seal(row, state.compression)
             except BaseException:
                 undo(log, mark)
                 raise
@@ -477,6 +515,7 @@ class MemoryStorage(Storage):
                 uow._log = None
                 if outer:
                     self._log = None
+                    self._pending = []
 
     @contextmanager
     def read(self, project_id: str) -> Iterator[Reader]:

@@ -30,6 +30,7 @@ from ..domain import (
     User,
     WebhookEndpoint,
 )
+from ..ids import compact
 from ._common import (
     MISSING,
     check_limit,
@@ -45,7 +46,7 @@ from ._common import (
 from .base import EventFilter, Page, RankedEntry, Reader
 from .memory_state import (
     EventRow,
-    MessageRow,
+    MessageRun,
     ProjectState,
     by_occurred,
     by_seq,
@@ -97,8 +98,23 @@ def _event(row: EventRow) -> EventRecord:
     )
 
 
-def _message(row: MessageRow) -> OutboxMessage:
-    return OutboxMessage(row.id, row.type, row.created_at, row.data(), row.user_id, row.seq)
+def _messages_after(runs: Any, after: int | None) -> Iterator[tuple[int, tuple[Any, int]]]:
+    """``(seq, (run, index))`` of every message in seq-ordered ``runs`` with ``seq > after``."""
+    start = 0
+    if after is not None:  # the run holding after + 1, or the first one past it
+        if isinstance(runs, list):
+            start = max(0, bisect.bisect_right(runs, after + 1, key=by_seq) - 1)
+        else:
+            start = max(0, runs.bisect_key_right(after + 1) - 1)
+    found = itertools.islice(runs, start, None) if isinstance(runs, list) else runs.islice(start)
+    for run in found:
+        first = 0 if after is None else max(0, after + 1 - run.seq)
+        for i in range(first, len(run)):
+            yield run.seq + i, (run, i)
+
+
+def _message(found: tuple[MessageRun, int]) -> OutboxMessage:
+    return found[0].message(found[1])
 
 
 def _board_entry(lb: str, period: str, key: tuple[float, int, str]) -> LeaderboardEntry:
@@ -154,7 +170,8 @@ class MemoryReader(Reader):
         return [defs[("rules", rid)].document for rid in order.values()]
 
     def get_levels(self) -> JSON | None:
-        return self._p.levels
+        levels: JSON | None = self._p.levels
+        return levels
 
     # -- events --------------------------------------------------------------------------
     def get_event(self, id: str) -> EventRecord | None:
@@ -309,8 +326,9 @@ class MemoryReader(Reader):
         return _paginate(rows, limit, convert)
 
     def get_message(self, message_id: str) -> OutboxMessage | None:
-        row = self._p.messages.get(message_id)
-        return _message(row) if row else None
+        key = compact(message_id, "msg")
+        run = self._p.messages.get(key)
+        return None if run is None else run.message(run.index_of(key))
 
     def list_messages(
         self,
@@ -322,15 +340,11 @@ class MemoryReader(Reader):
     ) -> Page[OutboxMessage]:
         bounds = [b for b in (decode_cursor(cursor), after_seq) if b is not None]
         after = max(bounds) if bounds else None
-        rows: Iterator[tuple[int, MessageRow]]
-        if user_id is not None:
-            rows = _oldest_first(self._p.msg_by_user.get(user_id, []), after)
-        else:
-            found = self._p.msg_all.irange_key(after, None, (after is None, True))
-            rows = ((row.seq, row) for row in found)
+        runs = self._p.msg_all if user_id is None else self._p.msg_by_user.get(user_id, [])
+        rows = _messages_after(runs, after)
         if types is not None:
             wanted = set(types)
-            rows = (pair for pair in rows if pair[1].type in wanted)
+            rows = (pair for pair in rows if pair[1][0].type_of(pair[1][1]) in wanted)
         return _paginate(rows, limit, _message)
 
     def get_delivery(self, message_id: str, endpoint_id: str) -> Delivery | None:

@@ -23,7 +23,8 @@ from typing import Any, NamedTuple, TypeVar
 
 from sortedcontainers import SortedDict, SortedKeyList, SortedList  # type: ignore[import-untyped]
 
-from ..domain import LedgerEntry
+from ..domain import LedgerEntry, OutboxMessage
+from ..ids import expand
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -198,7 +199,7 @@ class EventRow:
         type: str,
         occurred_us: int,
         props: bytes,
-        blob: bytes,
+        blob: bytes | PendingEvent,
         plan: Any = None,
         zdict: bytes | None = None,
     ) -> None:
@@ -220,18 +221,20 @@ _SHAPES: dict[tuple[str, ...], tuple[str, ...]] = {}  # key tuples, shared betwe
 
 def freeze(data: Any) -> tuple[Any, ...] | bytes:
     """A flat JSON object of scalars as ``(keys, *values)`` (its key tuple shared with every
-    record of the same shape, short strings interned): immutable, so it needs no copy, and
-    about half the size of its pickle. Anything else is pickled."""
+    record of the same shape, a ``source`` interned: "rule:<id>" repeats on every firing):
+    immutable, so it needs no copy, and about half the size of its pickle. Anything else
+    is pickled. (Only ``source``: interning unique strings such as ids would cost an entry
+    in the interpreter's table each and save nothing.)"""
     if type(data) is dict and len(data) < 32:
         values = tuple(data.values())
         if all(type(v) in _SCALARS for v in values):
             keys = tuple(data)
             if all(type(k) is str for k in keys):
                 keys = _SHAPES.setdefault(keys, keys) if len(_SHAPES) < 1024 else keys
-                return (
-                    keys,
-                    *[sys.intern(v) if type(v) is str and len(v) <= 40 else v for v in values],
-                )
+                source = data.get("source")
+                if type(source) is str and len(source) <= 64:
+                    values = tuple(sys.intern(source) if v is source else v for v in values)
+                return (keys, *values)
     return pack(data)
 
 
@@ -243,49 +246,100 @@ def thaw(frozen: tuple[Any, ...] | bytes) -> Any:
     return dict(zip(keys, frozen[1:], strict=True))
 
 
-class MessageRow:
-    """One outbox message: its fields as attributes (``created_at`` is immutable, so it is
-    kept as is) and its data frozen (:func:`freeze`).
-
-    A message whose data is ``{"user_id": <its user>, **result}`` of the event inserted
-    just before it (``event.processed``) keeps no pickle of its own: ``event`` points at
-    that event's row, whose stored result is the same bytes, and ``blob`` is None.
+class MessageRun:
+    """Consecutive outbox messages of one user queued at one moment (typically what one
+    event's step queued): seqs ``seq``, ``seq + 1``, …, kept in one object with a flat
+    list ``[id, type, data, id, type, data, …]`` instead of one row each, which halves what
+    a message costs (ids kept compact: ``ids.compact``). ``data`` is the message's data frozen (:func:`freeze`); or, for a
+    message that belongs to ``event`` (the event row inserted just before it): None when it
+    repeats that event's stored result (``event.processed``), else the index of its data
+    inside that event's compressed record.
     """
 
-    __slots__ = ("blob", "created_at", "event", "id", "seq", "type", "user_id")
+    __slots__ = ("created_at", "event", "items", "seq", "user_id")
 
     def __init__(
-        self,
-        seq: int,
-        id: str,
-        user_id: str | None,
-        type: str,
-        created_at: Any,
-        blob: tuple[Any, ...] | bytes | None,
-        event: EventRow | None = None,
+        self, seq: int, user_id: str | None, created_at: Any, event: EventRow | None
     ) -> None:
         self.seq = seq
-        self.id = id
         self.user_id = user_id
-        self.type = type
         self.created_at = created_at
-        self.blob = blob
         self.event = event
+        self.items: list[Any] = []
 
-    def data(self) -> Any:
-        if self.event is None:
-            return thaw(self.blob)  # type: ignore[arg-type]
-        return {"user_id": self.user_id, **event_result(self.event)}
+    def __len__(self) -> int:
+        return len(self.items) // 3
+
+    def index_of(self, key: int | str) -> int:
+        """The position of the message whose id is ``compact(id, "msg")``."""
+        items = self.items
+        for i in range(0, len(items), 3):
+            if items[i] == key and type(items[i]) is type(key):
+                return i // 3
+        raise KeyError(key)
+
+    def type_of(self, i: int) -> str:
+        return self.items[3 * i + 1]  # type: ignore[no-any-return]
+
+    def message(self, i: int) -> OutboxMessage:
+        key, message_type, data = self.items[3 * i : 3 * i + 3]
+        return OutboxMessage(
+            expand(key, "msg"),
+            message_type,
+            self.created_at,
+            self._data(data),
+            self.user_id,
+            self.seq + i,
+        )
+
+    def _data(self, data: Any) -> Any:
+        if self.event is None or type(data) not in (int, type(None)):
+            return thaw(data)
+        if data is None:
+            return {"user_id": self.user_id, **event_result(self.event)}
+        return event_message_data(self.event, data)
+
+
+class PendingEvent:
+    """An event row's cold data until its unit of work ends: the pickle of ``(received_at,
+    status, result pickle, rules, actions, trace outcomes)`` and the frozen data of the
+    outbox messages its step queued. :func:`seal` compresses both into one blob, so the
+    messages cost a few bytes each inside the event's compressed record."""
+
+    __slots__ = ("messages", "raw")
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self.messages: list[Any] = []
+
+
+def seal(row: EventRow, compression: Compression) -> None:
+    """Compress a pending row (at the end of its outermost unit of work)."""
+    pending = row.blob
+    if isinstance(pending, PendingEvent):
+        row.blob, row.zdict = compression.pack((pending.raw, tuple(pending.messages)))
+
+
+def _cold(row: EventRow) -> tuple[bytes, Any]:
+    """``(rest pickle, message data)`` of a row, pending or sealed."""
+    if isinstance(row.blob, PendingEvent):
+        return row.blob.raw, row.blob.messages
+    return unpack_compressed(row.blob, row.zdict)  # type: ignore[no-any-return]
 
 
 def event_rest(row: EventRow) -> tuple[Any, ...]:
     """``(received_at, status, result pickle, rules, actions, trace outcomes)`` of an event
-    row."""
-    return unpack_compressed(row.blob, row.zdict)  # type: ignore[no-any-return]
+    row (a fresh copy)."""
+    return unpack(_cold(row)[0])  # type: ignore[no-any-return]
 
 
 def event_result(row: EventRow) -> Any:
     return unpack(event_rest(row)[2])
+
+
+def event_message_data(row: EventRow, index: int) -> Any:
+    """A fresh copy of the data of the ``index``-th message kept in the event's record."""
+    return thaw(_cold(row)[1][index])
 
 
 class OrderedRow(NamedTuple):
@@ -428,9 +482,9 @@ class ProjectState:
         self.idempotency_age: Any = SortedList()  # (created_us, key)
         self.endpoints: dict[str, OrderedRow] = {}
         self.endpoint_order: Any = SortedDict()
-        self.messages: dict[str, MessageRow] = {}
+        self.messages: dict[int | str, MessageRun] = {}  # message id -> the run holding it
         self.msg_all: Any = seq_index()
-        self.msg_by_user: dict[str, list[MessageRow]] = {}
+        self.msg_by_user: dict[str, list[MessageRun]] = {}
         self.deliveries: dict[tuple[str, str], ExpiringRow] = {}
         self.dlv_by_endpoint: dict[str, dict[tuple[str, str], None]] = {}
         self.dlv_by_message: dict[str, dict[tuple[str, str], None]] = {}
