@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from .config import DEFAULT_API_KEY, ServerConfig
+from .storage.sqlite_schema import SYNCHRONOUS
 
 DEFAULT_PORT = 8787
 
@@ -32,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--sync",
-        choices=("normal", "full"),
+        choices=SYNCHRONOUS,
         default="normal",
         help="with --db: normal (default) keeps every acknowledged write through a kill of the"
         " process; full also through an OS crash or power loss (an fsync per write)",

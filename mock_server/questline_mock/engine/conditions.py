@@ -324,9 +324,6 @@ def expand_shorthand(node: Any) -> Any:
 
 
 # -- evaluation --------------------------------------------------------------------------
-Evaluator = Callable[[FactReader], "tuple[bool, JSON]"]
-
-
 class Compiled(abc.ABC):
     """A condition compiled once (a tree of these nodes), cached by content.
 

@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..domain import JSON
-from .conditions import MISSING, Compiled, as_number, evaluate, run
+from .conditions import MISSING, Compiled, as_number, run
 from .context import EngineContext
 
 
@@ -156,15 +156,11 @@ class StepFacts:
         return int(total) if float(total).is_integer() else total
 
 
-def evaluate_for(ctx: EngineContext, condition: JSON | None) -> tuple[bool, JSON | None]:
-    """Evaluate a canonical condition against the step (for rules, badge and quest criteria)."""
-    return evaluate(condition, StepFacts(ctx))
-
-
 def run_for(
     ctx: EngineContext, condition: JSON | None
 ) -> tuple[bool, Compiled | None, tuple[Any, ...]]:
-    """:func:`evaluate_for` in compact form: ``(holds, compiled, values seen)``."""
+    """Evaluate a canonical condition against the step (rules, badge criteria):
+    ``(holds, compiled, values seen)``, the trace kept compact (``conditions.run``)."""
     return run(condition, StepFacts(ctx))
 
 

@@ -274,7 +274,7 @@ class MessageRun:
         """The position of the message whose id is ``compact(id, "msg")``."""
         items = self.items
         for i in range(0, len(items), 3):
-            if items[i] == key and type(items[i]) is type(key):
+            if items[i] == key:  # an int key never equals a str one
                 return i // 3
         raise KeyError(key)
 

@@ -60,6 +60,7 @@ from .sqlite_schema import (
     PROJECT_COLUMNS,
     QUEST_COLUMNS,
     STREAK_COLUMNS,
+    SYNCHRONOUS,
     USAGE_COLUMNS,
     USER_COLUMNS,
     USER_TABLES,
@@ -278,6 +279,8 @@ class SQLiteStorage(Storage):
     ) -> None:
         self.path = os.fspath(path)
         self._busy_timeout_ms = busy_timeout_ms
+        if synchronous not in SYNCHRONOUS:
+            raise ValueError(f"synchronous must be one of {SYNCHRONOUS}, not {synchronous!r}")
         self._synchronous = synchronous
         self._pool_size = pool_size
         self._idle: list[sqlite3.Connection] = []

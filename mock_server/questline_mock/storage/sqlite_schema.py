@@ -189,7 +189,7 @@ USER_TABLES = (
 SYNCHRONOUS = ("normal", "full")
 
 
-def connect(path: str, busy_timeout_ms: int, synchronous: str = "normal") -> sqlite3.Connection:
+def connect(path: str, busy_timeout_ms: int, synchronous: str) -> sqlite3.Connection:
     """A connection in autocommit mode (we issue BEGIN/COMMIT) with durable settings.
 
     In WAL mode, ``synchronous=NORMAL`` writes every commit to the WAL before COMMIT
@@ -198,8 +198,6 @@ def connect(path: str, busy_timeout_ms: int, synchronous: str = "normal") -> sql
     ``FULL`` also fsyncs the WAL at every commit (survives power loss; costs an fsync per
     write). ``foreign_keys`` is per connection.
     """
-    if synchronous not in SYNCHRONOUS:
-        raise ValueError(f"synchronous must be one of {SYNCHRONOUS}, not {synchronous!r}")
     conn = sqlite3.connect(
         path, isolation_level=None, check_same_thread=False, cached_statements=256
     )
