@@ -16,6 +16,7 @@ _RANDOM_BITS = 80
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's: no I, L, O, U; sorts like the value
 _PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]
 _SHIFTS = range(120, -1, -10)
+_RANDOM_SHIFTS = range(70, -1, -10)  # the low 80 bits: the last 16 characters
 
 
 class IdMaker:
@@ -25,19 +26,26 @@ class IdMaker:
         self._lock = threading.Lock()
         self._last_ms = -1
         self._last_random = 0
+        self._time_text = ""  # the last millisecond's 10 characters
 
     def __call__(self, prefix: str, now: datetime) -> str:
         ms = int(now.timestamp() * 1000)
         with self._lock:
             if ms <= self._last_ms:
                 # Same (or an earlier, sandbox-rewound) millisecond: keep order by counting up.
-                ms = self._last_ms
-                self._last_random = (self._last_random + 1) % (1 << _RANDOM_BITS)
+                random = self._last_random = (self._last_random + 1) % (1 << _RANDOM_BITS)
+                if random == 0:  # wrapped: carry into the time part, as the value would
+                    self._last_ms += 1
+                    self._time_text = _encode(self._last_ms << _RANDOM_BITS)[:10]
             else:
-                self._last_random = int.from_bytes(os.urandom(10), "big")
-            self._last_ms = ms
-            value = (ms << _RANDOM_BITS) | self._last_random
-        return f"{prefix}_{_encode(value)}"
+                random = self._last_random = int.from_bytes(os.urandom(10), "big")
+                self._last_ms = ms
+                self._time_text = _encode(ms << _RANDOM_BITS)[:10]
+            time_text = self._time_text
+        pairs = _PAIRS
+        return f"{prefix}_{time_text}" + "".join(
+            [pairs[(random >> shift) & 1023] for shift in _RANDOM_SHIFTS]
+        )
 
 
 _CANONICAL = re.compile(r"[0-7][0-9A-HJKMNP-TV-Z]{25}")

@@ -22,60 +22,112 @@ refused first or the rule has none), kept compact on the event (``domain.Trace``
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain import JSON, RuleUsage, Trace
-from .conditions import Compiled
+from .conditions import Compiled, compile_condition
 from .context import EngineContext
-from .facts import run_for
+from .facts import StepFacts
 from .render import parse_time
 
 
-def candidate_rules(ctx: EngineContext, event_type: str) -> list[JSON]:
+@dataclass(frozen=True, slots=True)
+class PreparedRule:
+    """A stored rule read once: times parsed, limits looked up, conditions compiled."""
+
+    id: str
+    priority: int
+    enabled: bool
+    active_from: datetime | None
+    active_until: datetime | None
+    max_per_user: int | None
+    cooldown: timedelta | None
+    conditions: Compiled | None
+    actions: list[JSON]
+    source: str  # "rule:<id>", what its actions are recorded as coming from
+
+    @classmethod
+    def of(cls, rule: JSON) -> PreparedRule:
+        limits = rule.get("limits") or {}
+        cooldown = limits.get("cooldown_seconds")
+        conditions = rule.get("conditions")
+        return cls(
+            id=rule["id"],
+            priority=int(rule.get("priority") or 0),
+            enabled=rule.get("enabled", True) is not False,
+            active_from=parse_time(rule.get("active_from")),
+            active_until=parse_time(rule.get("active_until")),
+            max_per_user=limits.get("max_per_user"),
+            cooldown=timedelta(seconds=cooldown) if cooldown else None,
+            conditions=None if conditions is None else compile_condition(conditions),
+            actions=rule.get("actions") or [],
+            source=f"rule:{rule['id']}",
+        )
+
+
+# Stored rule document -> its prepared form. Storage shares a rule's document between
+# reads until a PUT replaces it (the Reader contract), so identity is the key; each entry
+# holds its document, so an id is never reused while cached.
+_PREPARED: dict[int, tuple[JSON, PreparedRule]] = {}
+_PREPARED_MAX = 4096
+
+
+def prepared(rule: JSON) -> PreparedRule:
+    entry = _PREPARED.get(id(rule))
+    if entry is not None and entry[0] is rule:
+        return entry[1]
+    found = PreparedRule.of(rule)
+    if len(_PREPARED) >= _PREPARED_MAX:
+        _PREPARED.clear()
+    _PREPARED[id(rule)] = (rule, found)
+    return found
+
+
+def candidate_rules(ctx: EngineContext, event_type: str) -> list[PreparedRule]:
     """The rules triggered by ``event_type``: priority desc, then creation order."""
-    rules = ctx.view.rules_for_event_type(event_type)
-    return sorted(rules, key=lambda rule: -int(rule.get("priority") or 0))
+    rules = [prepared(rule) for rule in ctx.view.rules_for_event_type(event_type)]
+    rules.sort(key=_by_priority)
+    return rules
+
+
+def _by_priority(rule: PreparedRule) -> int:
+    return -rule.priority
 
 
 def _occurred_at(ctx: EngineContext) -> datetime:
     return ctx.event.occurred_at if ctx.event is not None else ctx.now
 
 
-def _disabled(ctx: EngineContext, rule: JSON) -> bool:
-    return rule.get("enabled", True) is False
+def _disabled(ctx: EngineContext, rule: PreparedRule) -> bool:
+    return not rule.enabled
 
 
-def _not_yet_active(ctx: EngineContext, rule: JSON) -> bool:
-    start = parse_time(rule.get("active_from"))
-    return start is not None and _occurred_at(ctx) < start
+def _not_yet_active(ctx: EngineContext, rule: PreparedRule) -> bool:
+    return rule.active_from is not None and _occurred_at(ctx) < rule.active_from
 
 
-def _expired(ctx: EngineContext, rule: JSON) -> bool:
-    end = parse_time(rule.get("active_until"))
-    return end is not None and _occurred_at(ctx) >= end
+def _expired(ctx: EngineContext, rule: PreparedRule) -> bool:
+    return rule.active_until is not None and _occurred_at(ctx) >= rule.active_until
 
 
-def _limit_reached(ctx: EngineContext, rule: JSON) -> bool:
-    limit = (rule.get("limits") or {}).get("max_per_user")
-    if limit is None:
+def _limit_reached(ctx: EngineContext, rule: PreparedRule) -> bool:
+    if rule.max_per_user is None:
         return False
-    usage = ctx.rule_usage(rule["id"])
-    return usage is not None and usage.count >= limit
+    usage = ctx.rule_usage(rule.id)
+    return usage is not None and usage.count >= rule.max_per_user
 
 
-def _cooling_down(ctx: EngineContext, rule: JSON) -> bool:
-    cooldown = (rule.get("limits") or {}).get("cooldown_seconds")
-    if not cooldown:
+def _cooling_down(ctx: EngineContext, rule: PreparedRule) -> bool:
+    if rule.cooldown is None:
         return False
-    usage = ctx.rule_usage(rule["id"])
-    if usage is None:
-        return False
-    return _occurred_at(ctx) < usage.last_fired_at + timedelta(seconds=cooldown)
+    usage = ctx.rule_usage(rule.id)
+    return usage is not None and _occurred_at(ctx) < usage.last_fired_at + rule.cooldown
 
 
 # skipped_reason -> gate; checked in this order, the first that refuses wins.
-GATES: dict[str, Callable[[EngineContext, JSON], bool]] = {
+GATES: dict[str, Callable[[EngineContext, PreparedRule], bool]] = {
     "disabled": _disabled,
     "not_yet_active": _not_yet_active,
     "expired": _expired,
@@ -87,26 +139,30 @@ GATES: dict[str, Callable[[EngineContext, JSON], bool]] = {
 Outcome = tuple[str | None, tuple[Any, ...] | None]
 
 
-def consider(ctx: EngineContext, rule: JSON) -> tuple[Outcome, Compiled | None]:
+def consider(ctx: EngineContext, rule: PreparedRule, facts: StepFacts) -> Outcome:
     """Gate and evaluate one rule; fire it if it matches. Returns its trace outcome
-    ``(skipped_reason, values its conditions saw)`` and its compiled conditions."""
+    ``(skipped_reason, values its conditions saw)``."""
     for reason, refuses in GATES.items():
         if refuses(ctx, rule):
-            return (reason, None), None
-    matched, compiled, seen = run_for(ctx, rule.get("conditions"))
-    if not matched:
-        return ("conditions_not_met", seen), compiled
+            return reason, None
+    if rule.conditions is None:
+        seen: tuple[Any, ...] = ()
+    else:
+        values: list[Any] = []
+        if not rule.conditions.run(facts, values):
+            return "conditions_not_met", tuple(values)
+        seen = tuple(values)
     fire(ctx, rule)
-    return (None, seen), compiled
+    return None, seen
 
 
-def fire(ctx: EngineContext, rule: JSON) -> None:
+def fire(ctx: EngineContext, rule: PreparedRule) -> None:
     """Record the firing (limits and cooldown read it) and run the rule's actions."""
-    usage = ctx.rule_usage(rule["id"])
+    usage = ctx.rule_usage(rule.id)
     ctx.put_rule_usage(
         RuleUsage(
             user_id=ctx.user.id,
-            rule_id=rule["id"],
+            rule_id=rule.id,
             count=(usage.count if usage else 0) + 1,
             # Never moves back: a late event must not reopen a cooldown window.
             last_fired_at=max(usage.last_fired_at, _occurred_at(ctx))
@@ -114,8 +170,8 @@ def fire(ctx: EngineContext, rule: JSON) -> None:
             else _occurred_at(ctx),
         )
     )
-    ctx.effects.rules_triggered.append(rule["id"])
-    ctx.run_actions(rule.get("actions") or [], f"rule:{rule['id']}")
+    ctx.effects.rules_triggered.append(rule.id)
+    ctx.run_actions(rule.actions, rule.source)
 
 
 # Plans shared between events: every event the same rules judged points at one tuple.
@@ -126,12 +182,12 @@ def run_rules(ctx: EngineContext) -> None:
     """Consider every rule the step's event triggers, setting ``ctx.trace``."""
     if ctx.event is None:
         return
+    facts = StepFacts(ctx)
     plan: list[tuple[str, Compiled | None]] = []
     outcomes: list[Outcome] = []
     for rule in candidate_rules(ctx, ctx.event.type):
-        outcome, compiled = consider(ctx, rule)
-        plan.append((rule["id"], compiled))
-        outcomes.append(outcome)
+        outcomes.append(consider(ctx, rule, facts))
+        plan.append((rule.id, rule.conditions))
     key = tuple(plan)
     if len(_PLANS) >= 1024:
         _PLANS.clear()

@@ -257,9 +257,8 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
         except sqlite3.IntegrityError as exc:
             raise StorageError(f"message {message.id!r} already exists") from exc
         self._q("UPDATE projects SET message_seq = ? WHERE id = ?", (seq, self._p))
-        stored = self.get_message(message.id)
-        assert stored is not None
-        return stored
+        m = message  # as stored, without reading it back: only the seq is new
+        return OutboxMessage(m.id, m.type, m.created_at, m.data, m.user_id, seq)
 
     def put_delivery(self, delivery: Delivery) -> None:
         self._x(_PUT_DELIVERY, *delivery_row(delivery))
