@@ -24,10 +24,13 @@ relative to the value, for each caller to place.
 from __future__ import annotations
 
 import copy
+import functools
 import json
+import re
 from typing import Any, TypeVar
 
 from pydantic import AnyUrl, BaseModel, RootModel, ValidationError
+from pydantic_core import PydanticSerializationError, to_json
 
 __all__ = ["MAX_URI_LENGTH", "StrictValidationError", "validate_strict"]
 
@@ -53,8 +56,8 @@ def validate_strict(model: type[M], value: Any) -> M:
     fixed = False
     for _ in range(_MAX_PASSES):
         try:
-            text = json.dumps(value, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
+            text = to_json(value)
+        except PydanticSerializationError:
             # json.loads keeps a lone surrogate escape ("\ud800"), which no UTF-8 text holds.
             message = "strings must be valid Unicode (a lone surrogate escape is not)"
             raise StrictValidationError([_error([], message, "string_unicode")]) from None
@@ -66,7 +69,7 @@ def validate_strict(model: type[M], value: Any) -> M:
             if not _integral_numbers_to_int(value, exc):
                 raise StrictValidationError(_items(exc)) from None
             continue
-        problems = list(_uri_problems(instance, value, []))
+        problems = list(_uri_problems(instance, value, [])) if _has_uris(model) else []
         if problems:
             raise StrictValidationError(problems)
         return instance
@@ -114,6 +117,20 @@ def _replace_at(value: Any, loc: list[str | int], old: Any, new: Any) -> bool:
         return False
     parent[key] = new
     return True
+
+
+@functools.cache
+def _has_uris(model: type[BaseModel]) -> bool:
+    """Whether any field of ``model``, however deep, is a URI (most bodies have none, and
+    then nothing needs walking)."""
+    try:
+        schema = json.dumps(model.model_json_schema())
+    except Exception:  # a schema pydantic cannot write: walk the values, as always
+        return True
+    return _URI_FORMAT.search(schema) is not None
+
+
+_URI_FORMAT = re.compile(r'"format": "uri"')
 
 
 def _uri_problems(node: Any, raw: Any, loc: list[str | int]) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,7 +9,7 @@ from ..domain import JSON
 from ..engine import DefinitionError, EngineError, EventInput, process_event
 from ..engine.process import check_profile
 from ..engine.render import event_detail_json, event_json
-from ..jsonutil import json_depth
+from ..jsonutil import encode, json_depth
 from ..storage.base import EventFilter, Page, UnitOfWork
 from .core import ProjectScope, commit
 
@@ -40,7 +39,7 @@ class Sent:
 def check_limits(payload: JSON, now: datetime, loc: list[str | int]) -> None:
     errors: list[JSON] = []
     properties = payload.get("properties") or {}
-    size = len(json.dumps(properties, separators=(",", ":"), ensure_ascii=False).encode())
+    size = len(encode(properties))
     if size > MAX_PROPERTIES_BYTES:
         errors.append(
             _error([*loc, "properties"], f"is {size} bytes; the limit is {MAX_PROPERTIES_BYTES}")

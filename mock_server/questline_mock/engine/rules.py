@@ -85,10 +85,21 @@ def prepared(rule: JSON) -> PreparedRule:
     return found
 
 
-def candidate_rules(ctx: EngineContext, event_type: str) -> list[PreparedRule]:
+# A storage's shared tuple of one trigger's rules -> them prepared, in running order.
+_CANDIDATES: dict[int, tuple[tuple[JSON, ...], tuple[PreparedRule, ...]]] = {}
+
+
+def candidate_rules(ctx: EngineContext, event_type: str) -> tuple[PreparedRule, ...]:
     """The rules triggered by ``event_type``: priority desc, then creation order."""
-    rules = [prepared(rule) for rule in ctx.view.rules_for_event_type(event_type)]
-    rules.sort(key=_by_priority)
+    stored = ctx.view.rules_for_event_type(event_type)
+    entry = _CANDIDATES.get(id(stored))
+    if entry is not None and entry[0] is stored:
+        return entry[1]
+    rules = tuple(sorted((prepared(rule) for rule in stored), key=_by_priority))
+    if isinstance(stored, tuple):  # immutable, so it can be a key while it is held here
+        if len(_CANDIDATES) >= _PREPARED_MAX:
+            _CANDIDATES.clear()
+        _CANDIDATES[id(stored)] = (stored, rules)
     return rules
 
 

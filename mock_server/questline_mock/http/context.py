@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, g, json
+from flask import Response, current_app, g
 
 from ..backend import Backend, ProjectScope
+from ..jsonutil import encode
 
 
 def backend() -> Backend:
@@ -21,7 +22,7 @@ def scope() -> ProjectScope:
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    response = Response(json.dumps(body), status=status, content_type="application/json")
+    response = Response(encode(body), status=status, content_type="application/json")
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

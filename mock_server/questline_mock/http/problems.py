@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, json
+from flask import Response, g
+
+from ..jsonutil import encode
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://questline.dev/problems/"
@@ -123,7 +125,7 @@ def problem_body(
 
 def problem_response(problem: ApiProblem) -> Response:
     response = Response(
-        json.dumps(problem.to_json()), status=problem.status, content_type=PROBLEM_CONTENT_TYPE
+        encode(problem.to_json()), status=problem.status, content_type=PROBLEM_CONTENT_TYPE
     )
     for name, value in problem.headers.items():
         response.headers[name] = value

@@ -133,10 +133,12 @@ class Reader(abc.ABC):
         """
 
     @abc.abstractmethod
-    def rules_for_event_type(self, event_type: str) -> list[JSON]:
+    def rules_for_event_type(self, event_type: str) -> Sequence[JSON]:
         """Rules whose ``trigger.event_type`` is ``event_type``, in creation order.
 
-        Indexed by trigger type, so rules for other events cost nothing.
+        Indexed by trigger type, so rules for other events cost nothing. Read on every
+        event, so a storage may return the same tuple again while those rules are
+        unchanged (the engine then prepares them once).
         """
 
     @abc.abstractmethod

@@ -45,6 +45,7 @@ from ._common import rule_trigger, to_us
 from .base import DuplicateEventId, ProjectNotFound, Reader, Storage, StorageError, UnitOfWork
 from .memory_reader import MemoryReader
 from .memory_state import (
+    RULE_VERSIONS,
     Board,
     DefinitionRow,
     EventRow,
@@ -71,6 +72,7 @@ from .memory_state import (
     seq_index,
     undo,
     unpack,
+    user_row,
 )
 
 P = ParamSpec("P")
@@ -122,7 +124,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         seq = row.seq if row else p.next_seq()
         if row is None:
             log_set(log, p.user_order, seq, user.id)
-        log_set(log, p.users, user.id, OrderedRow(seq, pack(user)))
+        log_set(log, p.users, user.id, user_row(seq, user))
 
     @_atomic
     def delete_user(self, user_id: str) -> None:
@@ -167,6 +169,8 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         log, p = self._w(), self._p
         row = p.defs.get((kind, definition_id))
         trigger = rule_trigger(kind, document)
+        if kind == "rules":
+            log_setattr(log, p, "rules_version", next(RULE_VERSIONS))
         if row is None:
             seq = p.next_seq()
             log_set(log, bucket(log, p.def_order, kind, SortedDict), seq, definition_id)
@@ -183,6 +187,8 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         log, p = self._w(), self._p
         row = p.defs.get((kind, definition_id))
         if row is not None:
+            if kind == "rules":
+                log_setattr(log, p, "rules_version", next(RULE_VERSIONS))
             log_del(log, p.defs, (kind, definition_id))
             log_del(log, p.def_order[kind], row.seq)
             if row.trigger is not None:

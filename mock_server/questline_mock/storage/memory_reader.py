@@ -53,6 +53,7 @@ from .memory_state import (
     event_rest,
     ledger_entry,
     unpack,
+    user_record,
 )
 
 R = TypeVar("R")
@@ -134,7 +135,7 @@ class MemoryReader(Reader):
     # -- users ---------------------------------------------------------------------------
     def get_user(self, user_id: str) -> User | None:
         row = self._p.users.get(user_id)
-        return unpack(row.blob) if row else None
+        return user_record(row) if row else None
 
     def list_users(self, limit: int, cursor: str | None = None) -> Page[User]:
         after = decode_cursor(cursor)
@@ -142,7 +143,7 @@ class MemoryReader(Reader):
         return _paginate(
             ((seq, self._p.user_order[seq]) for seq in seqs),
             limit,
-            lambda uid: unpack(self._p.users[uid].blob),
+            lambda uid: user_record(self._p.users[uid]),
         )
 
     # -- definitions ---------------------------------------------------------------------
@@ -164,10 +165,18 @@ class MemoryReader(Reader):
             return Page([convert(did) for _, did in rows], None)
         return _paginate(rows, limit, convert)
 
-    def rules_for_event_type(self, event_type: str) -> list[JSON]:
-        order = self._p.rules_by_trigger.get(event_type) or {}
-        defs = self._p.defs
-        return [defs[("rules", rid)].document for rid in order.values()]
+    def rules_for_event_type(self, event_type: str) -> Sequence[JSON]:
+        p = self._p
+        version, sets = p.rule_sets
+        if version != p.rules_version:
+            version, sets = p.rule_sets = (p.rules_version, {})
+        found = sets.get(event_type)
+        if found is None:
+            order = p.rules_by_trigger.get(event_type) or {}
+            found = sets[event_type] = tuple(
+                p.defs[("rules", rid)].document for rid in order.values()
+            )
+        return found
 
     def get_levels(self) -> JSON | None:
         levels: JSON | None = self._p.levels

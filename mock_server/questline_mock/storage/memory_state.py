@@ -14,6 +14,7 @@ because undoing a delete re-inserts the key at the end.
 from __future__ import annotations
 
 import bisect
+import itertools
 import pickle
 import sys
 import zlib
@@ -23,7 +24,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from sortedcontainers import SortedDict, SortedKeyList, SortedList  # type: ignore[import-untyped]
 
-from ..domain import LedgerEntry, OutboxMessage
+from ..domain import LedgerEntry, OutboxMessage, User
 from ..ids import expand
 
 K = TypeVar("K", bound=Hashable)
@@ -343,10 +344,75 @@ def event_message_data(row: EventRow, index: int) -> Any:
 
 
 class OrderedRow(NamedTuple):
-    """A record that lists in creation order (users, definitions, endpoints)."""
+    """A record that lists in creation order (endpoints)."""
 
     seq: int
     blob: bytes
+
+
+class UserRow(NamedTuple):
+    """A user as plain immutable fields: read and written on every event, so without a
+    pickle round trip. The counters (str -> int) are flat ``(key, value, …)`` tuples, far
+    smaller than dicts; only ``traits``, free-form JSON, is pickled, and only when not
+    empty."""
+
+    seq: int
+    id: str
+    created_at: datetime
+    updated_at: datetime
+    display_name: str | None
+    email: str | None
+    timezone: str
+    traits: bytes | None
+    xp: int
+    level: int
+    balances: tuple[Any, ...]
+    last_event_at: datetime | None
+    event_counts: tuple[Any, ...]
+
+
+def _flat(counts: dict[str, int]) -> tuple[Any, ...]:
+    return tuple(itertools.chain.from_iterable(counts.items()))
+
+
+def _unflat(flat: tuple[Any, ...]) -> dict[str, int]:
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
+def user_row(seq: int, u: User) -> UserRow:
+    traits = None if type(u.traits) is dict and not u.traits else pack(u.traits)
+    return UserRow(
+        seq,
+        u.id,
+        u.created_at,
+        u.updated_at,
+        u.display_name,
+        u.email,
+        u.timezone,
+        traits,
+        u.xp,
+        u.level,
+        _flat(u.balances),
+        u.last_event_at,
+        _flat(u.event_counts),
+    )
+
+
+def user_record(r: UserRow) -> User:
+    return User(
+        r.id,
+        r.created_at,
+        r.updated_at,
+        r.display_name,
+        r.email,
+        r.timezone,
+        {} if r.traits is None else unpack(r.traits),
+        r.xp,
+        r.level,
+        _unflat(r.balances),
+        r.last_event_at,
+        _unflat(r.event_counts),
+    )
 
 
 class LedgerRow(NamedTuple):
@@ -445,6 +511,9 @@ class Board:
         return int(self.order.bisect_left((key[0],))) + 1
 
 
+RULE_VERSIONS = itertools.count(1)
+
+
 class ProjectState:
     """Every table and index of one project."""
 
@@ -453,11 +522,17 @@ class ProjectState:
         self.seq = 0
         self.message_seq = 0  # observable (OutboxMessage.seq): rolled back with its unit
         self.compression = Compression()  # for event rows; not data, never rolled back
-        self.users: dict[str, OrderedRow] = {}
+        self.users: dict[str, UserRow] = {}
         self.user_order: Any = SortedDict()  # seq -> user id
         self.defs: dict[tuple[str, str], DefinitionRow] = {}
         self.def_order: dict[str, Any] = {}  # kind -> SortedDict(seq -> id)
         self.rules_by_trigger: dict[str, Any] = {}  # event type -> SortedDict(seq -> id)
+        # The documents of each trigger's rules as one shared tuple, read on every event and
+        # rebuilt after a rule changes. ``rules_version`` is changed (and logged) by every
+        # rule write and comes from a process-wide counter, so a rolled-back write restores
+        # the version the cached tuples were built for, and no two states share one.
+        self.rules_version = 0
+        self.rule_sets: tuple[int, dict[str, tuple[Any, ...]]] = (0, {})
         self.levels: Any = None  # the levels document, shared like a definition
         self.events: dict[str, EventRow] = {}
         self.events_by_event_id: dict[str, EventRow] = {}

@@ -82,6 +82,8 @@ _NO_LIMIT = -1  # SQLite: LIMIT -1 is no limit
 # the documents' identity, as it does in memory.
 _DOCUMENTS: dict[str, JSON] = {}
 _DOCUMENTS_MAX = 4096
+# Each trigger's rules the same way: the same stored texts give back the same tuple.
+_RULE_SETS: dict[tuple[str, ...], tuple[JSON, ...]] = {}
 
 
 def _document(text: str) -> JSON:
@@ -164,12 +166,21 @@ class SQLiteReader(Reader):
         ).fetchall()
         return _page(rows, len(rows) if limit is None else limit, lambda r: _document(r[0]))
 
-    def rules_for_event_type(self, event_type: str) -> list[JSON]:
-        rows = self._q(
-            "SELECT doc FROM definitions WHERE project_id = ? AND trigger_type = ? ORDER BY seq",
-            (self._p, event_type),
+    def rules_for_event_type(self, event_type: str) -> Sequence[JSON]:
+        texts = tuple(
+            doc
+            for (doc,) in self._q(
+                "SELECT doc FROM definitions WHERE project_id = ? AND trigger_type = ? "
+                "ORDER BY seq",
+                (self._p, event_type),
+            )
         )
-        return [_document(doc) for (doc,) in rows]
+        found = _RULE_SETS.get(texts)
+        if found is None:
+            if len(_RULE_SETS) >= _DOCUMENTS_MAX:
+                _RULE_SETS.clear()
+            found = _RULE_SETS[texts] = tuple(_document(doc) for doc in texts)
+        return found
 
     def get_levels(self) -> JSON | None:
         row = self._q("SELECT doc FROM levels WHERE project_id = ?", (self._p,)).fetchone()

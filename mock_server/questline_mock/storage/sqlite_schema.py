@@ -35,6 +35,7 @@ from ..domain import (
     User,
     WebhookEndpoint,
 )
+from ..jsonutil import encode
 from ._common import from_us, opt_from_us, opt_to_us, to_us
 from .base import StorageError
 
@@ -240,8 +241,10 @@ def prepare(conn: sqlite3.Connection) -> None:
 
 
 # -- codecs -----------------------------------------------------------------------------------
-_encoder = json.JSONEncoder(separators=(",", ":"), allow_nan=False, ensure_ascii=False)
-dumps = _encoder.encode
+def dumps(value: Any) -> str:
+    return encode(value).decode()
+
+
 loads = json.loads
 
 

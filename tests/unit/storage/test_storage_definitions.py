@@ -64,7 +64,7 @@ def test_rules_are_indexed_by_trigger_in_creation_order(store: Storage) -> None:
         assert [r["id"] for r in reader.rules_for_event_type("purchase")] == ["b", "c"]
         assert reader.rules_for_event_type("purchase")[1]["priority"] == 5
         assert [r["id"] for r in reader.rules_for_event_type("login")] == ["a"]
-        assert reader.rules_for_event_type("other") == []
+        assert list(reader.rules_for_event_type("other")) == []
 
 
 def test_changing_a_rules_trigger_moves_it_in_the_index(store: Storage) -> None:
@@ -73,9 +73,35 @@ def test_changing_a_rules_trigger_moves_it_in_the_index(store: Storage) -> None:
         uow.put_definition("rules", "r2", rule("r2", "purchase"))
         uow.put_definition("rules", "r1", rule("r1", "purchase"))
     with store.read(PROJECT) as reader:
-        assert reader.rules_for_event_type("login") == []
+        assert list(reader.rules_for_event_type("login")) == []
         # Replaced in place: r1 was created first, so it still comes first.
         assert [r["id"] for r in reader.rules_for_event_type("purchase")] == ["r1", "r2"]
+
+
+def test_a_triggers_rules_are_shared_until_one_changes_and_a_rollback_restores_them(
+    store: Storage,
+) -> None:
+    with store.unit_of_work(PROJECT) as uow:
+        uow.put_definition("rules", "r1", rule("r1", "login"))
+    with store.read(PROJECT) as reader:
+        first = reader.rules_for_event_type("login")
+    with store.read(PROJECT) as reader:
+        assert reader.rules_for_event_type("login") is first  # the engine prepares them once
+    try:
+        with store.unit_of_work(PROJECT) as uow:
+            uow.put_definition("rules", "r1", rule("r1", "login", priority=9))
+            uow.put_definition("rules", "r2", rule("r2", "login"))
+            assert [r["id"] for r in uow.rules_for_event_type("login")] == ["r1", "r2"]
+            assert uow.rules_for_event_type("login")[0]["priority"] == 9
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    with store.read(PROJECT) as reader:
+        assert list(reader.rules_for_event_type("login")) == [rule("r1", "login")]
+    with store.unit_of_work(PROJECT) as uow:
+        uow.delete_definition("rules", "r1")
+    with store.read(PROJECT) as reader:
+        assert list(reader.rules_for_event_type("login")) == []
 
 
 def test_levels_document_is_stored_and_cleared(store: Storage) -> None:

@@ -214,4 +214,4 @@ def test_a_write_that_fails_half_way_changes_nothing_and_the_unit_goes_on(store:
         assert [u.id for u in reader.list_users(10).items] == ["a", "c"]
         assert [r["id"] for r in reader.list_definitions("rules").items] == ["r1"]
         assert [r["id"] for r in reader.rules_for_event_type("login")] == ["r1"]
-        assert reader.rules_for_event_type("purchase") == []
+        assert list(reader.rules_for_event_type("purchase")) == []
