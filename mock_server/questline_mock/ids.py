@@ -43,9 +43,18 @@ class IdMaker:
                 self._time_text = _encode(ms << _RANDOM_BITS)[:10]
             time_text = self._time_text
         pairs = _PAIRS
-        return f"{prefix}_{time_text}" + "".join(
+        text = f"{prefix}_{time_text}" + "".join(
             [pairs[(random >> shift) & 1023] for shift in _RANDOM_SHIFTS]
         )
+        if len(_MADE) >= _MADE_MAX:
+            _MADE.clear()
+        _MADE[text] = len(prefix) + 1, (self._last_ms << _RANDOM_BITS) | random
+        return text
+
+
+# The ids made last, with their values: storage compacts an id soon after it is made.
+_MADE: dict[str, tuple[int, int]] = {}
+_MADE_MAX = 1024
 
 
 _CANONICAL = re.compile(r"[0-7][0-9A-HJKMNP-TV-Z]{25}")
@@ -57,6 +66,9 @@ def compact(text: str, prefix: str) -> int | str:
     the text takes 79), for keeping many of them in memory; any other text as it is.
     :func:`expand` gives back the exact text, and two different texts never share a key."""
     body = len(prefix) + 1
+    made = _MADE.get(text)
+    if made is not None and made[0] == body and text.startswith(prefix):
+        return made[1]
     if (
         len(text) == body + 26
         and text.startswith(prefix)

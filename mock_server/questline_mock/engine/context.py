@@ -252,7 +252,11 @@ class EngineContext:
         key = (self.user.id, rule_id)
         if key in self.changes.rule_usage:
             return self.changes.rule_usage[key]
-        return self.view.get_rule_usage(self.user.id, rule_id)
+        stored = ("rule_usage", *key)  # a gate and the firing both ask: read it once
+        if stored not in self.memo:
+            self.memo[stored] = self.view.get_rule_usage(self.user.id, rule_id)
+        usage: RuleUsage | None = self.memo[stored]
+        return usage
 
     def put_rule_usage(self, usage: RuleUsage) -> None:
         self.changes.rule_usage[(usage.user_id, usage.rule_id)] = usage

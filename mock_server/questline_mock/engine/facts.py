@@ -100,29 +100,49 @@ def _missing(ctx: EngineContext) -> Any:
     return MISSING
 
 
+_UNREAD = object()
+
+
+# Facts read from the event itself, which nothing in a step changes: read once per step.
+EVENT_FACTS = frozenset({"event.type", "event.occurred_at", "properties."})
+
+
 @lru_cache(maxsize=4096)
-def _resolver(path: str) -> Callable[[EngineContext], Any]:
-    """The function reading ``path`` from a step, found once per path."""
+def _resolver(path: str) -> tuple[Callable[[EngineContext], Any], bool]:
+    """The function reading ``path`` from a step, found once per path, and whether its
+    value is the event's (the same all through a step)."""
     split = _split(path)
     if split is None:
-        return _missing
+        return _missing, True
     head, rest = split
     if head in EXACT_FACTS:
-        return EXACT_FACTS[head]
+        return EXACT_FACTS[head], head in EVENT_FACTS
     resolve = PREFIXED_FACTS[head]
-    return lambda ctx: resolve(ctx, rest)
+    return (lambda ctx: resolve(ctx, rest)), head in EVENT_FACTS
 
 
 class StepFacts:
-    """The :class:`~.conditions.FactReader` over one step's working state."""
+    """The :class:`~.conditions.FactReader` over one step's working state.
+
+    Facts about the user are read afresh each time (a rule that ran before may have
+    changed them); facts about the event are read once and remembered.
+    """
 
     def __init__(self, ctx: EngineContext) -> None:
         self._ctx = ctx
+        self._event_values: dict[str, Any] = {}
 
     def fact(self, path: str) -> Any:
         if not isinstance(path, str):
             return MISSING
-        return _resolver(path)(self._ctx)
+        found = self._event_values.get(path, _UNREAD)
+        if found is not _UNREAD:
+            return found
+        read, of_event = _resolver(path)
+        value = read(self._ctx)
+        if of_event:
+            self._event_values[path] = value
+        return value
 
     def aggregate(self, spec: JSON) -> Any:
         """``count`` or ``sum`` over the user's events of one type in the window ending at

@@ -72,7 +72,6 @@ from .sqlite_schema import (
     event_row,
     idempotency_row,
     ledger_row,
-    message_row,
     prepare,
     project_from,
     project_row,
@@ -114,7 +113,8 @@ _INSERT_LEDGER = (
     f"INSERT INTO ledger (project_id, {LEDGER_COLUMNS}) VALUES (?, {_marks(LEDGER_COLUMNS)})"
 )
 _INSERT_MESSAGE = (
-    f"INSERT INTO messages (project_id, {MESSAGE_COLUMNS}) VALUES (?, {_marks(MESSAGE_COLUMNS)})"
+    f"INSERT INTO messages (project_id, {MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, "
+    "(SELECT message_seq + 1 FROM projects WHERE id = ?)) RETURNING seq"
 )
 _PUT_BADGE = _replace("badge_states", BADGE_COLUMNS)
 _PUT_QUEST = _replace("quest_states", QUEST_COLUMNS)
@@ -250,14 +250,18 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
         self._x("DELETE FROM webhook_endpoints WHERE project_id = ? AND id = ?", endpoint_id)
 
     def insert_message(self, message: OutboxMessage) -> OutboxMessage:
-        # Insert first, bump the counter after: a duplicate id then changes nothing.
-        (seq,) = self._q("SELECT message_seq + 1 FROM projects WHERE id = ?", (self._p,)).fetchone()
+        # Insert first (taking the next seq from the counter), bump the counter after: a
+        # duplicate id then changes nothing.
+        m = message
         try:
-            self._x(_INSERT_MESSAGE, *message_row(message, seq))
+            (seq,) = self._q(
+                _INSERT_MESSAGE,
+                (self._p, m.id, m.type, to_us(m.created_at), dumps(m.data), m.user_id, self._p),
+            ).fetchone()
         except sqlite3.IntegrityError as exc:
-            raise StorageError(f"message {message.id!r} already exists") from exc
+            raise StorageError(f"message {m.id!r} already exists") from exc
         self._q("UPDATE projects SET message_seq = ? WHERE id = ?", (seq, self._p))
-        m = message  # as stored, without reading it back: only the seq is new
+        # As stored, without reading it back: only the seq is new.
         return OutboxMessage(m.id, m.type, m.created_at, m.data, m.user_id, seq)
 
     def put_delivery(self, delivery: Delivery) -> None:

@@ -431,10 +431,6 @@ def endpoint_from(r: Sequence[Any]) -> WebhookEndpoint:
 MESSAGE_COLUMNS = "id, type, created_at, data, user_id, seq"
 
 
-def message_row(m: OutboxMessage, seq: int) -> tuple[Any, ...]:
-    return (m.id, m.type, to_us(m.created_at), dumps(m.data), m.user_id, seq)
-
-
 def message_from(r: Sequence[Any]) -> OutboxMessage:
     return OutboxMessage(r[0], r[1], from_us(r[2]), loads(r[3]), r[4], r[5])
 
