@@ -337,6 +337,11 @@ class UnitOfWork(Reader):
         """Store it and return it with its ``seq`` assigned."""
 
     @abc.abstractmethod
+    def insert_messages(self, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+        """Store them in order, all or none, and return them with their ``seq`` assigned
+        (one step's messages, written in one go)."""
+
+    @abc.abstractmethod
     def put_delivery(self, delivery: Delivery) -> None: ...
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -373,6 +373,10 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         self._last_run = run
         # The caller's data, now stored frozen: changing it changes nothing stored.
         return OutboxMessage(m.id, m.type, m.created_at, m.data, m.user_id, seq)
+
+    @_atomic
+    def insert_messages(self, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+        return [self.insert_message(message) for message in messages]
 
     def _event_data(self, m: OutboxMessage, log: UndoLog) -> tuple[EventRow | None, Any]:
         """Where ``m``'s data is kept: ``(event row, None)`` when it repeats the last event's

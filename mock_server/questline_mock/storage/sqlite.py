@@ -22,7 +22,7 @@ import itertools
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from typing import Any
@@ -126,6 +126,11 @@ _PUT_ENTRY = _replace(
 _PUT_IDEMPOTENCY = _replace("idempotency", IDEMPOTENCY_COLUMNS)
 
 
+# Messages written by one INSERT (7 parameters each, within SQLite's 32,766); a step with
+# more, which no rule set produces in practice, writes them one by one in a savepoint.
+MESSAGES_PER_INSERT = 1000
+
+
 class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
     def __init__(
         self,
@@ -140,6 +145,18 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
 
     def _x(self, sql: str, *params: Any) -> sqlite3.Cursor:
         return self._q(sql, (self._p, *params))
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        """Several statements as one write: all of them or, if one raises, none."""
+        self._q("SAVEPOINT write")
+        try:
+            yield
+        except BaseException:
+            self._q("ROLLBACK TO write")
+            raise
+        finally:
+            self._q("RELEASE write")
 
     def _boards_changed(self, change: Callable[[], None]) -> None:
         """Mirror a leaderboard change once it commits; until then rank from SQL."""
@@ -263,6 +280,28 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
         self._q("UPDATE projects SET message_seq = ? WHERE id = ?", (seq, self._p))
         # As stored, without reading it back: only the seq is new.
         return OutboxMessage(m.id, m.type, m.created_at, m.data, m.user_id, seq)
+
+    def insert_messages(self, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+        if len(messages) <= 1:
+            return [self.insert_message(m) for m in messages]
+        if len(messages) > MESSAGES_PER_INSERT:  # more than one statement can carry
+            with self._savepoint():
+                return [self.insert_message(m) for m in messages]
+        # One statement, so all or none; the counter moves once.
+        (last,) = self._q("SELECT message_seq FROM projects WHERE id = ?", (self._p,)).fetchone()
+        params: list[Any] = []
+        for seq, m in enumerate(messages, last + 1):
+            params += (self._p, m.id, m.type, to_us(m.created_at), dumps(m.data), m.user_id, seq)
+        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(messages))
+        try:
+            self._q(f"INSERT INTO messages (project_id, {MESSAGE_COLUMNS}) VALUES {values}", params)
+        except sqlite3.IntegrityError as exc:
+            raise StorageError(f"a message id among {[m.id for m in messages]} exists") from exc
+        self._q("UPDATE projects SET message_seq = ? WHERE id = ?", (last + len(messages), self._p))
+        return [
+            OutboxMessage(m.id, m.type, m.created_at, m.data, m.user_id, seq)
+            for seq, m in enumerate(messages, last + 1)
+        ]
 
     def put_delivery(self, delivery: Delivery) -> None:
         self._x(_PUT_DELIVERY, *delivery_row(delivery))

@@ -25,21 +25,13 @@ def enqueue(
 ) -> list[OutboxMessage]:
     if not events:
         return []
+    stored = uow.insert_messages(
+        [OutboxMessage(ids.new("msg", now), e.type, now, e.data, e.user_id) for e in events]
+    )
     endpoints = [e for e in uow.list_webhook_endpoints().items if e.enabled]
-    stored = []
-    for event in events:
-        message = uow.insert_message(
-            OutboxMessage(
-                id=ids.new("msg", now),
-                type=event.type,
-                created_at=now,
-                data=event.data,
-                user_id=event.user_id,
-            )
-        )
-        stored.append(message)
+    for message in stored:
         for endpoint in endpoints:
-            if endpoint_wants(endpoint.event_types, event.type):
+            if endpoint_wants(endpoint.event_types, message.type):
                 uow.put_delivery(Delivery(message.id, endpoint.id, "pending", next_attempt_at=now))
     return stored
 

@@ -73,6 +73,7 @@ OPERATIONS = st.one_of(
     st.tuples(st.just("put_webhook_endpoint"), ENDPOINTS, st.integers(0, 3)),
     st.tuples(st.just("delete_webhook_endpoint"), ENDPOINTS),
     st.tuples(st.just("insert_message"), st.one_of(st.none(), USERS), TYPES),
+    st.tuples(st.just("insert_messages"), st.one_of(st.none(), USERS), st.integers(0, 3)),
     st.tuples(st.just("put_delivery"), st.integers(1, 4), ENDPOINTS, st.sampled_from(["pending", "delivered"]), st.one_of(st.none(), TIMES)),
 )  # fmt: skip
 
@@ -142,6 +143,8 @@ def apply(uow: UnitOfWork, op: tuple[Any, ...], serial: int) -> Any:
         return uow.delete_webhook_endpoint(args[0])
     if name == "insert_message":
         return uow.insert_message(message(serial, args[0], args[1]))
+    if name == "insert_messages":
+        return uow.insert_messages([message(f"{serial}_{n}", args[0]) for n in range(args[1])])
     if name == "put_delivery":
         msg, ep, status, due = args
         return uow.put_delivery(delivery(f"msg_{msg}", ep, status, due))

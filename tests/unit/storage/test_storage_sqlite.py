@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from questline_mock.domain import Project
+from questline_mock.storage import sqlite as sqlite_module
 from questline_mock.storage import sqlite_schema
 from questline_mock.storage.base import EventFilter, StorageError
 from questline_mock.storage.sqlite import SQLiteStorage
@@ -365,4 +366,20 @@ def test_mirrored_ranks_agree_with_sql_through_commits_rollbacks_and_deletes(pat
             pass
         if step % 40 == 39:
             store.reset_project(PROJECT)
+    store.close()
+
+
+def test_more_messages_than_one_insert_carries_are_still_all_or_none(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_module, "MESSAGES_PER_INSERT", 2)
+    store = open_store(path)
+    with store.unit_of_work(PROJECT) as uow:
+        uow.put_user(user("u1"))
+        with pytest.raises(StorageError):
+            uow.insert_messages([message(1), message(2), message(3), message(1)])
+        stored = uow.insert_messages([message(4), message(5), message(6)])
+    with store.read(PROJECT) as reader:
+        assert [m.id for m in reader.list_messages(10).items] == ["msg_4", "msg_5", "msg_6"]
+    assert [m.seq for m in stored] == [1, 2, 3]
     store.close()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 from questline_mock.domain import Delivery, OutboxMessage
-from questline_mock.storage.base import Page, Storage, iter_all
+from questline_mock.storage.base import Page, Storage, StorageError, iter_all
 
 from tests.unit.storage.storage_records import PROJECT, at, delivery, endpoint, idempotency, message
 
@@ -163,3 +164,30 @@ def test_deleting_an_endpoint_drops_its_deliveries(store: Storage) -> None:
         assert [d.endpoint_id for d in reader.list_deliveries(message_id="msg_1")] == ["whe_2"]
         assert [d.endpoint_id for d in reader.due_deliveries(at(0), 10)] == ["whe_2"]
         assert reader.get_message("msg_1") is not None
+
+
+def test_a_steps_messages_are_written_together_in_order_with_consecutive_seqs(
+    store: Storage,
+) -> None:
+    with store.unit_of_work(PROJECT) as uow:
+        assert uow.insert_messages([]) == []
+        first = uow.insert_message(message(1))
+        batch = [message(2), message(3, None, "webhook.test"), message(4, "u2")]
+        stored = uow.insert_messages(batch)
+        assert [m.seq for m in stored] == [first.seq + 1, first.seq + 2, first.seq + 3]
+        assert [dataclasses.replace(m, seq=0) for m in stored] == batch
+        assert uow.insert_message(message(5)).seq == first.seq + 4
+    with store.read(PROJECT) as reader:
+        listed = reader.list_messages(10).items
+    assert [m.id for m in listed] == ["msg_1", "msg_2", "msg_3", "msg_4", "msg_5"]
+    assert [m.seq for m in listed] == sorted(m.seq for m in listed)
+
+
+def test_messages_with_one_id_taken_are_not_written_at_all(store: Storage) -> None:
+    with store.unit_of_work(PROJECT) as uow:
+        taken = uow.insert_message(message(2))
+        with pytest.raises(StorageError):
+            uow.insert_messages([message(1), message(2), message(3)])
+        assert uow.insert_messages([message(4)])[0].seq == taken.seq + 1  # the unit goes on
+    with store.read(PROJECT) as reader:
+        assert [m.id for m in reader.list_messages(10).items] == ["msg_2", "msg_4"]
