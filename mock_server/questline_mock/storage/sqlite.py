@@ -45,6 +45,7 @@ from ..domain import (
 )
 from ._common import rule_trigger, to_us
 from .base import DuplicateEventId, ProjectNotFound, Reader, Storage, StorageError, UnitOfWork
+from .sqlite_config import ConfigCache
 from .sqlite_ranks import RankCache
 from .sqlite_reader import SQLiteReader
 from .sqlite_schema import (
@@ -138,8 +139,10 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
         project_id: str,
         ranks: RankCache,
         after_commit: Callable[[Callable[[], None]], None],
+        config: ConfigCache,
     ) -> None:
-        super().__init__(conn, project_id, ranks)
+        super().__init__(conn, project_id, ranks, config)
+        self._config_cache = config
         self._ranks_mirror = ranks
         self._after_commit = after_commit
 
@@ -181,9 +184,15 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
         self._boards_changed(lambda: ranks.drop_user(project, user_id))
 
     # -- definitions ---------------------------------------------------------------------
+    def _config_changed(self) -> None:
+        if self._conn is None:
+            raise StorageError("this view of the store has ended")
+        self._config_cache.changed(self._conn, self._p)
+
     def put_definition(self, kind: str, definition_id: str, document: JSON) -> None:
         trigger = rule_trigger(kind, document)
         self._x(_PUT_DEFINITION, kind, definition_id, dumps(document), trigger)
+        self._config_changed()
 
     def delete_definition(self, kind: str, definition_id: str) -> None:
         self._x(
@@ -191,6 +200,7 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
             kind,
             definition_id,
         )
+        self._config_changed()
         if kind == "leaderboards":
             self._x(
                 "DELETE FROM leaderboard_entries WHERE project_id = ? AND leaderboard_id = ?",
@@ -206,6 +216,7 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
             self._x(
                 "INSERT OR REPLACE INTO levels (project_id, doc) VALUES (?, ?)", dumps(document)
             )
+        self._config_changed()
 
     # -- events and ledger ---------------------------------------------------------------
     def insert_event(self, event: EventRecord) -> None:
@@ -332,6 +343,7 @@ class SQLiteStorage(Storage):
         self._savepoints = itertools.count(1)
         self._closed = False
         self._ranks = RankCache(self._load_board)
+        self._config = ConfigCache()
         conn = self._open()
         try:
             prepare(conn)
@@ -413,11 +425,14 @@ class SQLiteStorage(Storage):
                     "after_commit", []
                 )
                 pending.append([])
+                if not conn.in_transaction:
+                    self._config.forget()
                 conn.execute(begin)
                 try:
                     yield conn
                 except BaseException:
                     pending.pop()
+                    self._config.forget()  # a rolled-back write may have moved a version
                     for statement in rollback if write else [commit]:
                         conn.execute(statement)
                     raise
@@ -425,6 +440,8 @@ class SQLiteStorage(Storage):
                     conn.execute(commit)
                 finally:
                     changes = pending.pop()
+                    if not pending:
+                        self._config.forget()
                 if pending:  # a savepoint: its changes wait for the enclosing commit
                     pending[-1].extend(changes)
                 else:  # committed, and still under the write lock: in commit order
@@ -432,8 +449,12 @@ class SQLiteStorage(Storage):
                         change()
 
     def _require(self, conn: sqlite3.Connection, project_id: str) -> None:
-        if conn.execute("SELECT 1 FROM projects WHERE id = ?", (project_id,)).fetchone() is None:
+        row = conn.execute(
+            "SELECT config_version FROM projects WHERE id = ?", (project_id,)
+        ).fetchone()
+        if row is None:
             raise ProjectNotFound(project_id)
+        self._config.seen(project_id, row[0])
 
     # -- projects ------------------------------------------------------------------------
     def create_project(self, project: Project) -> None:
@@ -485,6 +506,8 @@ class SQLiteStorage(Storage):
             self._require(conn, project_id)
             for table in DATA_TABLES + (() if keep_config else CONFIG_TABLES):
                 conn.execute(f"DELETE FROM {table} WHERE project_id = ?", (project_id,))
+            if not keep_config:
+                self._config.changed(conn, project_id)
             self._after_commit(lambda: self._ranks.drop_project(project_id))
 
     # -- units of work -------------------------------------------------------------------
@@ -492,7 +515,7 @@ class SQLiteStorage(Storage):
     def unit_of_work(self, project_id: str) -> Iterator[UnitOfWork]:
         with self._transaction(write=True) as conn:
             self._require(conn, project_id)
-            uow = _SQLiteUnitOfWork(conn, project_id, self._ranks, self._after_commit)
+            uow = _SQLiteUnitOfWork(conn, project_id, self._ranks, self._after_commit, self._config)
             try:
                 yield uow
             finally:
@@ -502,7 +525,7 @@ class SQLiteStorage(Storage):
     def read(self, project_id: str) -> Iterator[Reader]:
         with self._transaction(write=False) as conn:
             self._require(conn, project_id)
-            reader = SQLiteReader(conn, project_id, self._ranks)
+            reader = SQLiteReader(conn, project_id, self._ranks, self._config)
             try:
                 yield reader
             finally:

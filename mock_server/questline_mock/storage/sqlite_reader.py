@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -41,6 +41,7 @@ from ._common import (
     to_us,
 )
 from .base import EventFilter, Page, RankedEntry, Reader, StorageError
+from .sqlite_config import ConfigCache
 from .sqlite_ranks import RankCache
 from .sqlite_schema import (
     BADGE_COLUMNS,
@@ -82,8 +83,6 @@ _NO_LIMIT = -1  # SQLite: LIMIT -1 is no limit
 # the documents' identity, as it does in memory.
 _DOCUMENTS: dict[str, JSON] = {}
 _DOCUMENTS_MAX = 4096
-# Each trigger's rules the same way: the same stored texts give back the same tuple.
-_RULE_SETS: dict[tuple[str, ...], tuple[JSON, ...]] = {}
 
 
 def _document(text: str) -> JSON:
@@ -110,10 +109,15 @@ def _json_path(segments: list[str]) -> str | None:
 
 class SQLiteReader(Reader):
     def __init__(
-        self, conn: sqlite3.Connection, project_id: str, ranks: RankCache | None = None
+        self,
+        conn: sqlite3.Connection,
+        project_id: str,
+        ranks: RankCache | None = None,
+        config: ConfigCache | None = None,
     ) -> None:
         self._conn: sqlite3.Connection | None = conn
         self._p = project_id
+        self._config = config
         # Order statistics mirrored in the process (sqlite_ranks.py). A unit of work that
         # has changed a board reads ranks from SQL instead, so it sees its own writes.
         self._ranks = ranks
@@ -147,7 +151,21 @@ class SQLiteReader(Reader):
         return _page(rows, limit, user_from)
 
     # -- definitions ---------------------------------------------------------------------
+    def _configured(self, what: Hashable, load: Callable[[], T]) -> T:
+        """``load()``, or what it gave at this configuration version (sqlite_config.py)."""
+        if self._config is None:
+            return load()
+        conn = self._conn
+        if conn is None:
+            raise StorageError("this view of the store has ended")
+        return self._config.get(self._p, self._config.version(conn, self._p), what, load)
+
     def get_definition(self, kind: str, definition_id: str) -> JSON | None:
+        return self._configured(
+            ("definition", kind, definition_id), lambda: self._definition(kind, definition_id)
+        )
+
+    def _definition(self, kind: str, definition_id: str) -> JSON | None:
         row = self._q(
             "SELECT doc FROM definitions WHERE project_id = ? AND kind = ? AND id = ?",
             (self._p, kind, definition_id),
@@ -157,6 +175,9 @@ class SQLiteReader(Reader):
     def list_definitions(
         self, kind: str, limit: int | None = None, cursor: str | None = None
     ) -> Page[JSON]:
+        if limit is None and cursor is None:  # a processor's "all of them", on every event
+            every = self._configured(("definitions", kind), lambda: self._all_definitions(kind))
+            return Page(list(every), None)
         after = decode_cursor(cursor) or 0
         fetch = _NO_LIMIT if limit is None else check_limit(limit) + 1
         rows = self._q(
@@ -166,23 +187,27 @@ class SQLiteReader(Reader):
         ).fetchall()
         return _page(rows, len(rows) if limit is None else limit, lambda r: _document(r[0]))
 
-    def rules_for_event_type(self, event_type: str) -> Sequence[JSON]:
-        texts = tuple(
-            doc
-            for (doc,) in self._q(
-                "SELECT doc FROM definitions WHERE project_id = ? AND trigger_type = ? "
-                "ORDER BY seq",
-                (self._p, event_type),
-            )
+    def _all_definitions(self, kind: str) -> tuple[JSON, ...]:
+        rows = self._q(
+            "SELECT doc FROM definitions WHERE project_id = ? AND kind = ? ORDER BY seq",
+            (self._p, kind),
         )
-        found = _RULE_SETS.get(texts)
-        if found is None:
-            if len(_RULE_SETS) >= _DOCUMENTS_MAX:
-                _RULE_SETS.clear()
-            found = _RULE_SETS[texts] = tuple(_document(doc) for doc in texts)
-        return found
+        return tuple(_document(doc) for (doc,) in rows)
+
+    def rules_for_event_type(self, event_type: str) -> Sequence[JSON]:
+        return self._configured(("rules", event_type), lambda: self._rules_for(event_type))
+
+    def _rules_for(self, event_type: str) -> tuple[JSON, ...]:
+        rows = self._q(
+            "SELECT doc FROM definitions WHERE project_id = ? AND trigger_type = ? ORDER BY seq",
+            (self._p, event_type),
+        )
+        return tuple(_document(doc) for (doc,) in rows)
 
     def get_levels(self) -> JSON | None:
+        return self._configured(("levels",), self._levels)
+
+    def _levels(self) -> JSON | None:
         row = self._q("SELECT doc FROM levels WHERE project_id = ?", (self._p,)).fetchone()
         return _document(row[0]) if row else None
 

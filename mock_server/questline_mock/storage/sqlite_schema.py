@@ -157,6 +157,11 @@ MIGRATIONS: list[Migration] = [
         "quest start times",
         ["ALTER TABLE quest_states ADD COLUMN started_at INTEGER"],
     ),
+    Migration(
+        3,
+        "configuration version (sqlite_config.py)",
+        ["ALTER TABLE projects ADD COLUMN config_version INTEGER NOT NULL DEFAULT 0"],
+    ),
 ]
 
 # Tables emptied by reset_project; CONFIG_TABLES only without keep_config.

@@ -305,7 +305,9 @@ def test_a_database_from_an_older_schema_is_migrated_in_place(
     monkeypatch.undo()
 
     store = open_store(path)
-    assert [version for version, *_ in migrations(path)] == [1, 2]
+    assert [version for version, *_ in migrations(path)] == [
+        m.version for m in sqlite_schema.MIGRATIONS
+    ]
     with store.read(PROJECT) as view:
         kept = view.get_quest_state("u1", "q1")
     assert kept is not None and kept.steps == {"s1": 1} and kept.started_at is None
@@ -383,3 +385,44 @@ def test_more_messages_than_one_insert_carries_are_still_all_or_none(
         assert [m.id for m in reader.list_messages(10).items] == ["msg_4", "msg_5", "msg_6"]
     assert [m.seq for m in stored] == [1, 2, 3]
     store.close()
+
+
+def test_cached_configuration_follows_every_write_rollback_and_other_writer(path: Path) -> None:
+    """Definitions are parsed once per configuration version (sqlite_config.py); every
+    way the configuration can change is seen by the next read."""
+    store, other = open_store(path), open_store(path)  # two servers on one file
+    with store.unit_of_work(PROJECT) as uow:
+        uow.put_definition("rules", "r1", rule("r1", "login"))
+        assert [r["id"] for r in uow.rules_for_event_type("login")] == ["r1"]
+        uow.put_definition("rules", "r2", rule("r2", "login"))  # its own write, seen at once
+        assert [r["id"] for r in uow.rules_for_event_type("login")] == ["r1", "r2"]
+    with store.read(PROJECT) as reader:
+        cached = reader.rules_for_event_type("login")
+    with store.read(PROJECT) as reader:
+        assert reader.rules_for_event_type("login") is cached  # parsed once
+    with other.unit_of_work(PROJECT) as uow:
+        uow.delete_definition("rules", "r1")
+        uow.put_levels({"levels": [{"level": 1, "min_xp": 0}]})
+    with store.read(PROJECT) as reader:
+        assert [r["id"] for r in reader.rules_for_event_type("login")] == ["r2"]
+        assert reader.get_levels() == {"levels": [{"level": 1, "min_xp": 0}]}
+
+    with store.unit_of_work(PROJECT) as outer:
+        assert [d["id"] for d in outer.list_definitions("rules").items] == ["r2"]
+        with pytest.raises(RuntimeError), store.unit_of_work(PROJECT) as inner:
+            inner.put_definition("rules", "r3", rule("r3", "login"))
+            assert len(inner.list_definitions("rules").items) == 2
+            raise RuntimeError("rolled back to the savepoint")
+        assert [d["id"] for d in outer.list_definitions("rules").items] == ["r2"]
+        with store.unit_of_work(PROJECT) as inner:
+            inner.put_definition("badges", "b1", {"id": "b1"})
+        assert outer.get_definition("badges", "b1") == {"id": "b1"}  # released into outer
+        assert [d["id"] for d in outer.list_definitions("badges").items] == ["b1"]
+
+    store.reset_project(PROJECT)
+    with store.read(PROJECT) as reader:
+        assert list(reader.rules_for_event_type("login")) == []
+        assert reader.list_definitions("badges").items == []
+        assert reader.get_levels() is None
+    store.close()
+    other.close()
