@@ -154,9 +154,11 @@ class MemoryReader(Reader):
     def list_definitions(
         self, kind: str, limit: int | None = None, cursor: str | None = None
     ) -> Page[JSON]:
-        after = decode_cursor(cursor)
         order = self._p.def_order.get(kind)
-        rows: Iterable[tuple[int, str]] = ()  # a kind never defined (asked on every event)
+        if not order and cursor is None:  # a kind never defined (asked on every event)
+            return Page([], None)
+        after = decode_cursor(cursor)
+        rows: Iterable[tuple[int, str]] = ()
         if order:
             seqs = order.irange(after, inclusive=(after is None, True))
             rows = ((seq, order[seq]) for seq in seqs)
