@@ -21,9 +21,12 @@ _WERKZEUG = """
 import sys
 from werkzeug.serving import make_server
 from questline_mock.app import create_app
+from questline_mock.cli import tune_gc
 from questline_mock.config import ServerConfig
 db = sys.argv[1] or None
-server = make_server("127.0.0.1", 0, create_app(ServerConfig(db_path=db)), threaded=True)
+app = create_app(ServerConfig(db_path=db))
+tune_gc()  # as the CLI's server does
+server = make_server("127.0.0.1", 0, app, threaded=True)
 print(f"on http://127.0.0.1:{server.server_port}", flush=True)
 server.serve_forever()
 """

@@ -7,6 +7,7 @@ see bench/README.md), never Flask's debug server.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import signal
@@ -58,6 +59,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     return serve(args)
 
 
+def tune_gc() -> None:
+    """Garbage-collector settings for a process that is a reference server.
+
+    The in-memory store is a large heap of long-lived objects (about five tracked ones per
+    stored event), which CPython's default thresholds (700, 10, 10) rescan again and
+    again: measured at 50,000 stored events, collections took 80 us of every event's
+    300 us, growing with the heap. Young objects are collected every 50,000 allocations
+    instead, which makes full passes rare (cycles are few here: the server's records free
+    themselves by reference counting), and what start-up built is frozen out of them.
+    Only for the server's own process: the in-process test mode leaves the host's GC alone.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+
+
 def serve(args: argparse.Namespace) -> int:
     from waitress import create_server
 
@@ -75,6 +92,7 @@ def serve(args: argparse.Namespace) -> int:
     except SeedError as exc:
         print(f"questline-mock: {exc}", file=sys.stderr)
         return 2
+    tune_gc()
     server = create_server(
         app, host=args.host, port=args.port, threads=args.threads, ident="questline-mock"
     )

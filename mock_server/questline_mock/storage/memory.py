@@ -162,6 +162,8 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
                 for key in list(p.dlv_by_message.get(expand(message_key, "msg"), {})):
                     self._drop_delivery(log, key)
         log_del(log, p.msg_by_user, user_id)
+        # Their last event and message run are gone: the next message starts afresh.
+        self._last_event = self._last_run = None
 
     # -- definitions ---------------------------------------------------------------------
     @_atomic

@@ -52,12 +52,10 @@ _WBITS = -12
 _ZDICT_BYTES = 3800  # a preset dictionary fits the window with room for one record
 
 
-def compress(raw: bytes, zdict: bytes | None) -> bytes:
+def _compressor(zdict: bytes | None) -> Any:
     if zdict is None:
-        compressor = zlib.compressobj(1, zlib.DEFLATED, _WBITS, 4)
-    else:
-        compressor = zlib.compressobj(1, zlib.DEFLATED, _WBITS, 4, zdict=zdict)
-    return compressor.compress(raw) + compressor.flush()
+        return zlib.compressobj(1, zlib.DEFLATED, _WBITS, 4)
+    return zlib.compressobj(1, zlib.DEFLATED, _WBITS, 4, zdict=zdict)
 
 
 def unpack_compressed(blob: bytes, zdict: bytes | None = None) -> Any:
@@ -79,23 +77,28 @@ class Compression:
     is rolled back with a unit of work.
     """
 
-    __slots__ = ("count", "samples", "zdict")
+    __slots__ = ("count", "primed", "samples", "zdict")
 
     def __init__(self) -> None:
         self.count = 0
         self.samples: list[bytes] = []
         self.zdict: bytes | None = None
+        # A compressor with the dictionary already loaded: each record starts from a copy
+        # of it, not from a fresh one hashing the whole dictionary again.
+        self.primed = _compressor(None)
 
     def pack(self, record: object) -> tuple[bytes, bytes | None]:
         """``(compressed pickle, the dictionary it needs)``."""
         raw = pack(record)
         zdict = self.zdict
-        blob = compress(raw, zdict)
+        compressor = self.primed.copy()
+        blob = compressor.compress(raw) + compressor.flush()
         self.count += 1
         if self.count % 64 == 1:
             self.samples = [*self.samples[-3:], raw]
             if zdict is None or self.count % 1024 == 1:
                 self.zdict = b"".join(self.samples)[-_ZDICT_BYTES:]
+                self.primed = _compressor(self.zdict)
         return blob, zdict
 
 

@@ -191,3 +191,15 @@ def test_messages_with_one_id_taken_are_not_written_at_all(store: Storage) -> No
         assert uow.insert_messages([message(4)])[0].seq == taken.seq + 1  # the unit goes on
     with store.read(PROJECT) as reader:
         assert [m.id for m in reader.list_messages(10).items] == ["msg_2", "msg_4"]
+
+
+def test_a_message_queued_after_its_user_was_deleted_in_the_same_unit_is_kept(
+    store: Storage,
+) -> None:
+    with store.unit_of_work(PROJECT) as uow:
+        uow.insert_message(message(1, "u2"))
+        uow.delete_user("u2")
+        uow.insert_message(message(2, "u2"))  # joined the deleted user's run, once
+    with store.read(PROJECT) as reader:
+        assert [m.id for m in reader.list_messages(10).items] == ["msg_2"]
+        assert reader.get_message("msg_2") is not None
