@@ -31,15 +31,16 @@ the leaves' values (``run``); the trace's dicts are built from them when it is r
 from __future__ import annotations
 
 import abc
-import copy
 import marshal
 import math
+import operator
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
 from ..domain import JSON
+from ..jsonutil import copy_json
 from .render import json_safe, parse_time
 
 
@@ -282,10 +283,10 @@ OPERATORS: dict[str, Operator] = {
     for op in (
         Equal(),
         NotEqual(),
-        Ordering("gt", lambda a, b: a > b),
-        Ordering("gte", lambda a, b: a >= b),
-        Ordering("lt", lambda a, b: a < b),
-        Ordering("lte", lambda a, b: a <= b),
+        Ordering("gt", operator.gt),
+        Ordering("gte", operator.ge),
+        Ordering("lt", operator.lt),
+        Ordering("lte", operator.le),
         Membership("in", negate=False),
         Membership("not_in", negate=True),
         Contains("contains", negate=False),
@@ -460,7 +461,7 @@ def _test(operator: str, expected: Any) -> Callable[[Any], bool]:
 
 def _fresh(value: Any) -> Any:
     """``value`` for a new trace: scalars as they are, containers copied."""
-    return value if type(value) in _PLAIN else copy.deepcopy(value)
+    return value if type(value) in _PLAIN else copy_json(value)
 
 
 class _AggregateLeaf(Compiled):

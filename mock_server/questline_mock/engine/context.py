@@ -50,6 +50,7 @@ from ..domain import (
     Trace,
     User,
 )
+from ..jsonutil import copy_json
 from ..storage.base import Reader, UnitOfWork
 
 # Nested reward chains (a badge's reward awards a badge whose reward grants XP that levels
@@ -171,7 +172,7 @@ class Effects:
 
 def _copied(items: list[JSON]) -> list[JSON]:
     # Most sections are empty on most events, and deepcopy of [] still costs a few us.
-    return copy.deepcopy(items) if items else []
+    return copy_json(items) if items else []
 
 
 @dataclass
@@ -314,8 +315,8 @@ class EngineContext:
         """Run a reward's actions and report them in ``effects.rewards``."""
         if not actions:
             return
-        self.effects.rewards.append({"source": source, "actions": copy.deepcopy(actions)})
-        self.emit("user.reward.unlocked", {"source": source, "actions": copy.deepcopy(actions)})
+        self.effects.rewards.append({"source": source, "actions": copy_json(actions)})
+        self.emit("user.reward.unlocked", {"source": source, "actions": copy_json(actions)})
         self.run_actions(actions, source)
 
 

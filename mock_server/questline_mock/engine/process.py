@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..domain import JSON, EventRecord, User
+from ..jsonutil import copy_json
 from ..storage.base import Reader
 from . import periods
 from .context import (
@@ -69,7 +70,7 @@ def apply_profile(user: User, profile: JSON | None) -> bool:
     """
     if not profile:
         return False
-    before = (user.display_name, user.email, user.timezone, copy.deepcopy(user.traits))
+    before = (user.display_name, user.email, user.timezone, copy_json(user.traits))
     if "display_name" in profile:
         user.display_name = profile["display_name"]
     if "email" in profile:
@@ -77,7 +78,7 @@ def apply_profile(user: User, profile: JSON | None) -> bool:
     if "timezone" in profile:
         user.timezone = profile["timezone"] or "UTC"
     if "traits" in profile:
-        traits = {**user.traits, **copy.deepcopy(profile["traits"] or {})}
+        traits = {**user.traits, **copy_json(profile["traits"] or {})}
         user.traits = {key: value for key, value in traits.items() if value is not None}
     return before != (user.display_name, user.email, user.timezone, user.traits)
 
@@ -144,7 +145,7 @@ def process_event(view: Reader, event: EventInput, now: datetime, ids: IdFactory
         event_id=event.event_id or server_id,
         user_id=user.id,
         type=event.type,
-        properties=copy.deepcopy(event.properties),
+        properties=copy_json(event.properties),
         occurred_at=event.occurred_at,
         received_at=now,
         status="processed",

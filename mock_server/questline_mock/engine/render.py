@@ -17,6 +17,7 @@ import re
 from datetime import datetime, timezone
 
 from ..domain import JSON, EventRecord, LedgerEntry, User
+from ..jsonutil import copy_json
 
 # RFC 3339 needs a date, a time and an offset; ``fromisoformat`` alone would also accept a
 # bare date or a naive time, which a rule author almost certainly did not mean.
@@ -60,7 +61,7 @@ def user_json(user: User) -> JSON:
         "display_name": user.display_name,
         "email": user.email,
         "timezone": user.timezone,
-        "traits": copy.deepcopy(user.traits),
+        "traits": copy_json(user.traits),
         "xp": user.xp,
         "level": user.level,
         "balances": dict(user.balances),
@@ -77,7 +78,7 @@ def event_json(event: EventRecord) -> JSON:
         "event_id": event.event_id,
         "user_id": event.user_id,
         "type": event.type,
-        "properties": copy.deepcopy(event.properties),
+        "properties": copy_json(event.properties),
         "occurred_at": format_time(event.occurred_at),
         "received_at": format_time(event.received_at),
         "status": event.status,
@@ -89,8 +90,8 @@ def event_detail_json(event: EventRecord) -> JSON:
     return {
         **event_json(event),
         "rules_triggered": list(event.rules_triggered),
-        "actions_executed": copy.deepcopy(event.actions_executed),
-        "effects": copy.deepcopy(event.result.get("effects")),
+        "actions_executed": copy_json(event.actions_executed),
+        "effects": copy_json(event.result.get("effects")),
         "trace": event.trace.to_json(),
     }
 
@@ -104,7 +105,7 @@ def ledger_json(entry: LedgerEntry) -> JSON:
         "amount": entry.amount,
         "balance": entry.balance,
         "reason": entry.reason,
-        "metadata": copy.deepcopy(entry.metadata),
+        "metadata": copy_json(entry.metadata),
         "source": entry.source,
         "event_id": entry.event_id,
         "created_at": format_time(entry.created_at),

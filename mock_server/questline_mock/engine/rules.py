@@ -21,6 +21,7 @@ refused first or the rule has none), kept compact on the event (``domain.Trace``
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +32,8 @@ from .conditions import Compiled, compile_condition
 from .context import EngineContext
 from .facts import StepFacts
 from .render import parse_time
+
+Gate = Callable[[EngineContext, "PreparedRule"], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +50,14 @@ class PreparedRule:
     conditions: Compiled | None
     actions: list[JSON]
     source: str  # "rule:<id>", what its actions are recorded as coming from
+    gates: tuple[tuple[str, Gate], ...] = ()  # those of GATES that can refuse this rule
 
     @classmethod
     def of(cls, rule: JSON) -> PreparedRule:
         limits = rule.get("limits") or {}
         cooldown = limits.get("cooldown_seconds")
         conditions = rule.get("conditions")
-        return cls(
+        found = cls(
             id=rule["id"],
             priority=int(rule.get("priority") or 0),
             enabled=rule.get("enabled", True) is not False,
@@ -65,6 +69,8 @@ class PreparedRule:
             actions=rule.get("actions") or [],
             source=f"rule:{rule['id']}",
         )
+        gates = tuple((r, GATES[r]) for r, applies in APPLIES.items() if applies(found))
+        return dataclasses.replace(found, gates=gates)
 
 
 # Stored rule document -> its prepared form. Storage shares a rule's document between
@@ -138,12 +144,20 @@ def _cooling_down(ctx: EngineContext, rule: PreparedRule) -> bool:
 
 
 # skipped_reason -> gate; checked in this order, the first that refuses wins.
-GATES: dict[str, Callable[[EngineContext, PreparedRule], bool]] = {
+GATES: dict[str, Gate] = {
     "disabled": _disabled,
     "not_yet_active": _not_yet_active,
     "expired": _expired,
     "max_per_user_reached": _limit_reached,
     "cooldown": _cooling_down,
+}
+# skipped_reason -> whether that gate can refuse the rule at all (a rule keeps only those).
+APPLIES: dict[str, Callable[[PreparedRule], bool]] = {
+    "disabled": lambda rule: not rule.enabled,
+    "not_yet_active": lambda rule: rule.active_from is not None,
+    "expired": lambda rule: rule.active_until is not None,
+    "max_per_user_reached": lambda rule: rule.max_per_user is not None,
+    "cooldown": lambda rule: rule.cooldown is not None,
 }
 
 
@@ -153,7 +167,7 @@ Outcome = tuple[str | None, tuple[Any, ...] | None]
 def consider(ctx: EngineContext, rule: PreparedRule, facts: StepFacts) -> Outcome:
     """Gate and evaluate one rule; fire it if it matches. Returns its trace outcome
     ``(skipped_reason, values its conditions saw)``."""
-    for reason, refuses in GATES.items():
+    for reason, refuses in rule.gates:
         if refuses(ctx, rule):
             return reason, None
     if rule.conditions is None:
