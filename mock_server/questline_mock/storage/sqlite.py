@@ -272,10 +272,12 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
     # -- webhooks ------------------------------------------------------------------------
     def put_webhook_endpoint(self, endpoint: WebhookEndpoint) -> None:
         self._x(_PUT_ENDPOINT, *endpoint_row(endpoint))
+        self._config_changed()
 
     def delete_webhook_endpoint(self, endpoint_id: str) -> None:
         self._x("DELETE FROM deliveries WHERE project_id = ? AND endpoint_id = ?", endpoint_id)
         self._x("DELETE FROM webhook_endpoints WHERE project_id = ? AND id = ?", endpoint_id)
+        self._config_changed()
 
     def insert_message(self, message: OutboxMessage) -> OutboxMessage:
         # Insert first (taking the next seq from the counter), bump the counter after: a

@@ -1,19 +1,20 @@
-"""A project's configuration (definitions, levels), parsed once per version, for SQLite.
+"""A project's configuration (definitions, levels, webhook endpoints), read once per
+version, for SQLite.
 
-Every event reads its project's rules, badges, quests, streaks, leaderboards and levels:
-six queries and as many JSON parses, for documents that change only when somebody PUTs
-one. So each project row carries a ``config_version``, which every write to its
-configuration sets to a new random value in the same transaction, and what a reader
-parsed is kept under ``(project, version)``. A reader asks for the version once per
-transaction (the query that checks the project exists reads it), then finds the
-documents here.
+Every event reads its project's rules, badges, quests, streaks, leaderboards, levels and
+webhook endpoints: seven queries and as many JSON parses, for records that change only
+when somebody writes one. So each project row carries a ``config_version``, which every
+write to its configuration sets to a new random value in the same transaction, and what
+a reader read is kept under ``(project, version)``. A reader asks for the version once
+per transaction (the query that checks the project exists reads it), then finds the
+records here.
 
 Correct under every isolation the file gives: a transaction sees the version of its own
-snapshot (a write of its own included), and a version is never reused, so a document
-cached under it is the document any transaction seeing that version reads, in this
-process or another one writing the same file. A rolled-back version is just never asked
-for again. What a thread knows of the versions lasts as long as its transaction; a
-savepoint rolled back forgets it (the version may have moved back).
+snapshot (a write of its own included), and a version is never reused, so what is cached
+under it is what any transaction seeing that version reads, in this process or another
+one writing the same file. A rolled-back version is just never asked for again. What a
+thread knows of the versions lasts as long as its transaction; a savepoint rolled back
+forgets it (the version may have moved back).
 """
 
 from __future__ import annotations

@@ -427,6 +427,9 @@ class SQLiteReader(Reader):
     def list_webhook_endpoints(
         self, limit: int | None = None, cursor: str | None = None
     ) -> Page[WebhookEndpoint]:
+        if limit is None and cursor is None:  # the outbox's question, on every event
+            rows = self._configured(("endpoints",), self._endpoint_rows)
+            return Page([endpoint_from(row) for row in rows], None)
         after = decode_cursor(cursor) or 0
         fetch = _NO_LIMIT if limit is None else check_limit(limit) + 1
         rows = self._q(
@@ -435,6 +438,16 @@ class SQLiteReader(Reader):
             (self._p, after, fetch),
         ).fetchall()
         return _page(rows, len(rows) if limit is None else limit, endpoint_from)
+
+    def _endpoint_rows(self) -> tuple[Sequence[Any], ...]:
+        """Kept as rows: every reader gets endpoint records of its own."""
+        return tuple(
+            self._q(
+                f"SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE project_id = ? "
+                "ORDER BY seq",
+                (self._p,),
+            ).fetchall()
+        )
 
     def get_message(self, message_id: str) -> OutboxMessage | None:
         row = self._q(

@@ -419,6 +419,19 @@ def test_cached_configuration_follows_every_write_rollback_and_other_writer(path
         assert outer.get_definition("badges", "b1") == {"id": "b1"}  # released into outer
         assert [d["id"] for d in outer.list_definitions("badges").items] == ["b1"]
 
+    with store.read(PROJECT) as reader:
+        assert reader.list_webhook_endpoints().items == []
+    with other.unit_of_work(PROJECT) as uow:
+        uow.put_webhook_endpoint(endpoint("whe_1"))
+    with store.read(PROJECT) as reader:
+        listed = reader.list_webhook_endpoints().items
+        assert [e.id for e in listed] == ["whe_1"]
+        listed[0].enabled = False  # each reader's records are its own
+        assert reader.list_webhook_endpoints().items[0].enabled is True
+    with store.unit_of_work(PROJECT) as uow:
+        uow.delete_webhook_endpoint("whe_1")
+        assert uow.list_webhook_endpoints().items == []
+
     store.reset_project(PROJECT)
     with store.read(PROJECT) as reader:
         assert list(reader.rules_for_event_type("login")) == []
