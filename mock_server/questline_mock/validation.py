@@ -26,7 +26,6 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import re
 from typing import Any, TypeVar
 
 from pydantic import AnyUrl, BaseModel, RootModel, ValidationError
@@ -127,10 +126,7 @@ def _has_uris(model: type[BaseModel]) -> bool:
         schema = json.dumps(model.model_json_schema())
     except Exception:  # a schema pydantic cannot write: walk the values, as always
         return True
-    return _URI_FORMAT.search(schema) is not None
-
-
-_URI_FORMAT = re.compile(r'"format": "uri"')
+    return '"format": "uri"' in schema
 
 
 def _uri_problems(node: Any, raw: Any, loc: list[str | int]) -> Any:

@@ -374,6 +374,16 @@ class UserRow(NamedTuple):
     event_counts: tuple[Any, ...]
 
 
+def _pack_object(document: Any) -> bytes | None:
+    """A free-form JSON object of a row (traits, metadata): None when empty, the usual
+    case, else its pickle."""
+    return None if type(document) is dict and not document else pack(document)
+
+
+def _unpack_object(packed: bytes | None) -> Any:
+    return {} if packed is None else unpack(packed)
+
+
 def _flat(counts: dict[str, int]) -> tuple[Any, ...]:
     return tuple(itertools.chain.from_iterable(counts.items()))
 
@@ -383,7 +393,7 @@ def _unflat(flat: tuple[Any, ...]) -> dict[str, int]:
 
 
 def user_row(seq: int, u: User) -> UserRow:
-    traits = None if type(u.traits) is dict and not u.traits else pack(u.traits)
+    traits = _pack_object(u.traits)
     return UserRow(
         seq,
         u.id,
@@ -409,7 +419,7 @@ def user_record(r: UserRow) -> User:
         r.display_name,
         r.email,
         r.timezone,
-        {} if r.traits is None else unpack(r.traits),
+        _unpack_object(r.traits),
         r.xp,
         r.level,
         _unflat(r.balances),
@@ -437,7 +447,7 @@ class LedgerRow(NamedTuple):
 
 def ledger_row(seq: int, e: LedgerEntry) -> LedgerRow:
     source = sys.intern(e.source) if type(e.source) is str else e.source  # "rule:<id>", …
-    metadata = None if type(e.metadata) is dict and not e.metadata else pack(e.metadata)
+    metadata = _pack_object(e.metadata)
     return LedgerRow(
         seq,
         e.id,
@@ -453,7 +463,7 @@ def ledger_row(seq: int, e: LedgerEntry) -> LedgerRow:
 
 
 def ledger_entry(user_id: str, r: LedgerRow) -> LedgerEntry:
-    metadata = {} if r.metadata is None else unpack(r.metadata)
+    metadata = _unpack_object(r.metadata)
     return LedgerEntry(
         r.id,
         user_id,
