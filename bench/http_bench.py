@@ -6,6 +6,8 @@ with waitress). Issue 5: a project of 10 rules (conditions on properties and one
 aggregate), 2 currencies and a level curve: events/s through single ``POST /v1/events``
 against ``GET /v1/health`` on the same server (target: ratio >= 0.5), and through
 ``/v1/events/batch`` of 500 (target: >= 10x the single-POST rate); memory and SQLite.
+Health, single events and a batch are measured in turn over five rounds and each ratio is
+the median of the rounds' ratios, so a noisy neighbour slows both of its sides alike.
 
 Run: ``.venv/bin/python bench/http_bench.py`` (``--quick`` for a smoke run).
 """
@@ -13,6 +15,7 @@ Run: ``.venv/bin/python bench/http_bench.py`` (``--quick`` for a smoke run).
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 from collections.abc import Callable
 
@@ -22,9 +25,9 @@ from _servers import client, running
 RULES = 10
 
 
-def rate(fn: Callable[[int], object], n: int) -> float:
+def rate(fn: Callable[[int], object], n: int, warm: bool = True) -> float:
     """Operations per second of ``fn(i)`` for i in range(n), after a short warm-up."""
-    for i in range(min(20, n)):
+    for i in range(min(20, n) if warm else 0):
         fn(-1 - i)
     start = time.perf_counter()
     for i in range(n):
@@ -107,28 +110,47 @@ def event(i: int, user_count: int = 200) -> dict[str, object]:
     }
 
 
+ROUNDS = 5  # health, single events and a batch measured in turn, this many times
+
+
 def measure(kind: str, storage: str, n: int, stress: bool = False) -> dict[str, float]:
+    """Rates (medians over the rounds) and the two ratios, each taken within one round, so
+    a noisy neighbour slows both sides of a ratio alike; the median of the rounds."""
     with running(kind, storage) as url, client(url) as http:
         configure(http, stress)
-        health = rate(lambda i: http.get("/v1/health").raise_for_status(), n)
         users = rate(
             lambda i: http.put(
                 f"/v1/users/bench-{i}", json={"display_name": "B"}
             ).raise_for_status(),
             n,
         )
-        single = rate(lambda i: http.post("/v1/events", json=event(i)).raise_for_status(), n)
-        batches = max(2, n // 500)
-        batch = (
-            rate(
-                lambda b: http.post(
-                    "/v1/events/batch", json={"events": [event(b * 1000 + j) for j in range(500)]}
-                ).raise_for_status(),
-                batches,
+        each = max(20, n // ROUNDS)
+        rounds: list[tuple[float, float, float]] = []
+        for r in range(ROUNDS):
+            health = rate(lambda i: http.get("/v1/health").raise_for_status(), each, r == 0)
+            single = rate(
+                lambda i, r=r: http.post("/v1/events", json=event(r * each + i)).raise_for_status(),
+                each,
+                r == 0,
             )
-            * 500
-        )
-    return {"health": health, "put_user": users, "event": single, "batch_event": batch}
+            batch = 500 * rate(
+                lambda b, r=r: http.post(
+                    "/v1/events/batch",
+                    json={"events": [event((100 + 2 * r + b) * 1000 + j) for j in range(500)]},
+                ).raise_for_status(),
+                1,
+                r == 0,
+            )
+            rounds.append((health, single, batch))
+    health, single, batch = (statistics.median(column) for column in zip(*rounds, strict=True))
+    return {
+        "health": health,
+        "put_user": users,
+        "event": single,
+        "batch_event": batch,
+        "event/health": statistics.median(s / h for h, s, _ in rounds),
+        "batch/single": statistics.median(b / s for _, s, b in rounds),
+    }
 
 
 def main() -> None:
@@ -154,7 +176,7 @@ def main() -> None:
         print(
             f"{kind:9} {storage:7} {'stress' if stress else 'typical':7} {r['health']:9.0f} {r['put_user']:10.0f}"
             f" {r['event']:8.0f} {r['batch_event']:10.0f}"
-            f" {r['event'] / r['health']:12.2f} {r['batch_event'] / r['event']:12.1f}"
+            f" {r['event/health']:12.2f} {r['batch/single']:12.1f}"
         )
     base, sqlite, werkzeug = rows[0][3], rows[1][3], rows[2][3]
     print(f"\nwaitress/werkzeug health ratio: {base['health'] / werkzeug['health']:.2f}")
