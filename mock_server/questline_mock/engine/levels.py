@@ -20,6 +20,7 @@ from typing import Any
 from ..domain import JSON
 from ..storage.base import Reader
 from .context import EngineContext
+from .memo import IdentityMemo
 from .validators import Problems, actions_into, check_unknown_keys, is_int
 
 DEFAULT_LEVEL_COUNT = 100
@@ -56,10 +57,14 @@ def level_for_xp(xp: int, document: JSON | None = None) -> int:
     return max(bisect_right(thresholds, xp), 1)
 
 
+# A levels document -> its thresholds (the document shared by storage until replaced).
+_thresholds = IdentityMemo(lambda document: [entry["min_xp"] for entry in document["levels"]])
+
+
 def _table(ctx: EngineContext) -> tuple[list[int], list[JSON]]:
     if "levels" not in ctx.memo:
-        levels = levels_document(ctx.view)["levels"]
-        ctx.memo["levels"] = ([entry["min_xp"] for entry in levels], levels)
+        document = levels_document(ctx.view)
+        ctx.memo["levels"] = (_thresholds(document), document["levels"])
     table: tuple[list[int], list[JSON]] = ctx.memo["levels"]
     return table
 

@@ -31,6 +31,7 @@ from ..domain import JSON, RuleUsage, Trace
 from .conditions import Compiled, compile_condition
 from .context import EngineContext
 from .facts import StepFacts
+from .memo import IdentityMemo
 from .render import parse_time
 
 Gate = Callable[[EngineContext, "PreparedRule"], bool]
@@ -73,40 +74,24 @@ class PreparedRule:
         return dataclasses.replace(found, gates=gates)
 
 
-# Stored rule document -> its prepared form. Storage shares a rule's document between
-# reads until a PUT replaces it (the Reader contract), so identity is the key; each entry
-# holds its document, so an id is never reused while cached.
-_PREPARED: dict[int, tuple[JSON, PreparedRule]] = {}
-_PREPARED_MAX = 4096
+# A stored rule document -> its prepared form.
+prepared = IdentityMemo(PreparedRule.of)
 
 
-def prepared(rule: JSON) -> PreparedRule:
-    entry = _PREPARED.get(id(rule))
-    if entry is not None and entry[0] is rule:
-        return entry[1]
-    found = PreparedRule.of(rule)
-    if len(_PREPARED) >= _PREPARED_MAX:
-        _PREPARED.clear()
-    _PREPARED[id(rule)] = (rule, found)
-    return found
+def _candidates(stored: tuple[JSON, ...]) -> tuple[PreparedRule, ...]:
+    return tuple(sorted((prepared(rule) for rule in stored), key=_by_priority))
 
 
 # A storage's shared tuple of one trigger's rules -> them prepared, in running order.
-_CANDIDATES: dict[int, tuple[tuple[JSON, ...], tuple[PreparedRule, ...]]] = {}
+_candidates_of = IdentityMemo(_candidates)
 
 
 def candidate_rules(ctx: EngineContext, event_type: str) -> tuple[PreparedRule, ...]:
     """The rules triggered by ``event_type``: priority desc, then creation order."""
     stored = ctx.view.rules_for_event_type(event_type)
-    entry = _CANDIDATES.get(id(stored))
-    if entry is not None and entry[0] is stored:
-        return entry[1]
-    rules = tuple(sorted((prepared(rule) for rule in stored), key=_by_priority))
-    if isinstance(stored, tuple):  # immutable, so it can be a key while it is held here
-        if len(_CANDIDATES) >= _PREPARED_MAX:
-            _CANDIDATES.clear()
-        _CANDIDATES[id(stored)] = (stored, rules)
-    return rules
+    if isinstance(stored, tuple):  # immutable: the same tuple is the same rules
+        return _candidates_of(stored)
+    return _candidates(tuple(stored))
 
 
 def _by_priority(rule: PreparedRule) -> int:

@@ -392,7 +392,8 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         pending = row.blob
         if row.user_id == m.user_id and isinstance(pending, PendingEvent):
             index = len(pending.messages)
-            log_append(log, pending.messages, freeze(m.data))
+            # A pickle, not frozen: it is compressed with the record when the unit ends.
+            log_append(log, pending.messages, pack(m.data))
             return row, index
         return None, freeze(m.data)
 

@@ -306,7 +306,7 @@ class MessageRun:
 
 class PendingEvent:
     """An event row's cold data until its unit of work ends: the pickle of ``(received_at,
-    status, result pickle, rules, actions, trace outcomes)`` and the frozen data of the
+    status, result pickle, rules, actions, trace outcomes)`` and the pickled data of the
     outbox messages its step queued. :func:`seal` compresses both into one blob, so the
     messages cost a few bytes each inside the event's compressed record."""
 
