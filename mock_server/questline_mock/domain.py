@@ -11,11 +11,12 @@ as their canonical JSON dicts, exactly as the API returns them.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+
+from .jsonutil import copy_json
 
 JSON = dict[str, Any]
 
@@ -95,7 +96,7 @@ class Trace:
     def to_json(self) -> list[JSON]:
         """The wire form, freshly built (the caller may change it)."""
         if self.plan is None:
-            return copy.deepcopy(self.outcomes)  # type: ignore[arg-type]
+            return copy_json(self.outcomes)  # type: ignore[no-any-return]
         entries: list[JSON] = []
         for (rule_id, condition), (reason, seen) in zip(self.plan, self.outcomes, strict=True):
             explained = None

@@ -15,7 +15,9 @@ import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.support.loopback import LoopbackServer
 
 
 def refused_at_first(webhook_id: str) -> bool:
@@ -74,16 +76,8 @@ class CrashReceiver:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/hooks"
+        self._server = LoopbackServer(Handler)
+        self.url = self._server.url
 
     def wait_until(self, predicate: Callable[[CrashReceiver], bool], timeout: float) -> bool:
         """Wait (bounded) until ``predicate(self)`` holds; returns whether it does."""
@@ -95,5 +89,4 @@ class CrashReceiver:
             return Counter(self.attempts), dict(self.delivered)
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.close()

@@ -47,7 +47,7 @@ from .context import (
     action_handler,
 )
 from .definitions import _name, definition_validator
-from .facts import dig, fact_value, run_for
+from .facts import condition_holds, dig, fact_value
 from .process import Outcome, run_step
 from .render import format_time
 from .validators import (
@@ -68,7 +68,7 @@ def criteria_match(ctx: EngineContext, criteria: JSON | None) -> bool:
     event = ctx.event
     if event is None or not criteria or criteria.get("event_type") != event.type:
         return False
-    return run_for(ctx, criteria.get("conditions"))[0]  # the verdict; no trace is built
+    return condition_holds(ctx, criteria.get("conditions"))
 
 
 def check_criteria(

@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..domain import JSON
-from .conditions import MISSING, Compiled, as_number, run
+from .conditions import MISSING, as_number, run
 from .context import EngineContext
 
 
@@ -176,12 +176,10 @@ class StepFacts:
         return int(total) if float(total).is_integer() else total
 
 
-def run_for(
-    ctx: EngineContext, condition: JSON | None
-) -> tuple[bool, Compiled | None, tuple[Any, ...]]:
-    """Evaluate a canonical condition against the step (rules, badge criteria):
-    ``(holds, compiled, values seen)``, the trace kept compact (``conditions.run``)."""
-    return run(condition, StepFacts(ctx))
+def condition_holds(ctx: EngineContext, condition: JSON | None) -> bool:
+    """Whether a canonical condition holds in the step (badge, quest and streak criteria;
+    rules run theirs in ``rules.py``, keeping the values for the trace)."""
+    return run(condition, StepFacts(ctx))[0]
 
 
 def fact_value(ctx: EngineContext, path: str) -> Any:

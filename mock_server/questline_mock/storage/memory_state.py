@@ -254,10 +254,10 @@ class MessageRun:
     """Consecutive outbox messages of one user queued at one moment (typically what one
     event's step queued): seqs ``seq``, ``seq + 1``, …, kept in one object with a flat
     list ``[id, type, data, id, type, data, …]`` instead of one row each, which halves what
-    a message costs (ids kept compact: ``ids.compact``). ``data`` is the message's data frozen (:func:`freeze`); or, for a
-    message that belongs to ``event`` (the event row inserted just before it): None when it
-    repeats that event's stored result (``event.processed``), else the index of its data
-    inside that event's compressed record.
+    a message costs (ids kept compact: ``ids.compact``). ``data`` is the message's data
+    frozen (:func:`freeze`); or, for a message that belongs to ``event`` (the event row
+    inserted just before it): None when it repeats that event's stored result
+    (``event.processed``), else the index of its data inside that event's record.
     """
 
     __slots__ = ("created_at", "event", "items", "seq", "user_id")

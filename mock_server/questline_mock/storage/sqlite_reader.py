@@ -78,21 +78,6 @@ _ARROW = sqlite3.sqlite_version_info >= (3, 38, 0)
 _LABEL = re.compile(r'[^"\\\x00-\x1f]+')
 _NO_LIMIT = -1  # SQLite: LIMIT -1 is no limit
 
-# Definitions parsed once per distinct stored text, then shared: the Reader contract makes
-# them read-only, and an engine reading the same rules on every event keys its caches on
-# the documents' identity, as it does in memory.
-_DOCUMENTS: dict[str, JSON] = {}
-_DOCUMENTS_MAX = 4096
-
-
-def _document(text: str) -> JSON:
-    found = _DOCUMENTS.get(text)
-    if found is None:
-        if len(_DOCUMENTS) >= _DOCUMENTS_MAX:
-            _DOCUMENTS.clear()
-        found = _DOCUMENTS[text] = loads(text)
-    return found
-
 
 def _page(rows: list[Any], limit: int, convert: Callable[[Any], T]) -> Page[T]:
     """A page from rows ``(seq, *columns)`` fetched with ``LIMIT limit + 1``."""
@@ -170,7 +155,7 @@ class SQLiteReader(Reader):
             "SELECT doc FROM definitions WHERE project_id = ? AND kind = ? AND id = ?",
             (self._p, kind, definition_id),
         ).fetchone()
-        return _document(row[0]) if row else None
+        return loads(row[0]) if row else None
 
     def list_definitions(
         self, kind: str, limit: int | None = None, cursor: str | None = None
@@ -185,14 +170,14 @@ class SQLiteReader(Reader):
             "ORDER BY seq LIMIT ?",
             (self._p, kind, after, fetch),
         ).fetchall()
-        return _page(rows, len(rows) if limit is None else limit, lambda r: _document(r[0]))
+        return _page(rows, len(rows) if limit is None else limit, lambda r: loads(r[0]))
 
     def _all_definitions(self, kind: str) -> tuple[JSON, ...]:
         rows = self._q(
             "SELECT doc FROM definitions WHERE project_id = ? AND kind = ? ORDER BY seq",
             (self._p, kind),
         )
-        return tuple(_document(doc) for (doc,) in rows)
+        return tuple(loads(doc) for (doc,) in rows)
 
     def rules_for_event_type(self, event_type: str) -> Sequence[JSON]:
         return self._configured(("rules", event_type), lambda: self._rules_for(event_type))
@@ -202,14 +187,14 @@ class SQLiteReader(Reader):
             "SELECT doc FROM definitions WHERE project_id = ? AND trigger_type = ? ORDER BY seq",
             (self._p, event_type),
         )
-        return tuple(_document(doc) for (doc,) in rows)
+        return tuple(loads(doc) for (doc,) in rows)
 
     def get_levels(self) -> JSON | None:
         return self._configured(("levels",), self._levels)
 
     def _levels(self) -> JSON | None:
         row = self._q("SELECT doc FROM levels WHERE project_id = ?", (self._p,)).fetchone()
-        return _document(row[0]) if row else None
+        return loads(row[0]) if row else None
 
     # -- events --------------------------------------------------------------------------
     def get_event(self, id: str) -> EventRecord | None:
