@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from .jsonutil import copy_json
 
@@ -57,6 +57,9 @@ class User:
     last_event_at: datetime | None = None
     # Per-type event counts, the fact ``user.event_count.<type>``.
     event_counts: dict[str, int] = field(default_factory=dict)
+    # rule id -> its firings for this user: read and written with the user, in the same
+    # row, because every event that fires a rule writes the user anyway.
+    rule_usage: dict[str, RuleUsage] = field(default_factory=dict)
 
 
 class Explainer(Protocol):
@@ -187,10 +190,9 @@ class StreakState:
     started_at: datetime | None = None
 
 
-@dataclass
-class RuleUsage:
-    user_id: str
-    rule_id: str
+class RuleUsage(NamedTuple):
+    """How often one rule fired for one user, and when last (its limits read this)."""
+
     count: int
     last_fired_at: datetime
 

@@ -24,32 +24,44 @@ class IdMaker:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._now: tuple[datetime | None, int] = (None, -1)  # the last ``now``, in ms
         self._last_ms = -1
         self._last_random = 0
         self._time_text = ""  # the last millisecond's 10 characters
+        # The random part but its last two characters (they change on every count up).
+        self._high_text = ""
 
     def __call__(self, prefix: str, now: datetime) -> str:
-        ms = int(now.timestamp() * 1000)
+        last_now, ms = self._now  # one read: another thread may replace it
+        if now is not last_now:  # a step makes all its ids with one ``now``
+            ms = int(now.timestamp() * 1000)
+            self._now = (now, ms)
         with self._lock:
             if ms <= self._last_ms:
                 # Same (or an earlier, sandbox-rewound) millisecond: keep order by counting up.
                 random = self._last_random = (self._last_random + 1) % (1 << _RANDOM_BITS)
-                if random == 0:  # wrapped: carry into the time part, as the value would
-                    self._last_ms += 1
-                    self._time_text = _encode(self._last_ms << _RANDOM_BITS)[:10]
+                if random & 1023 == 0:  # a carry out of the last two characters
+                    self._high_text = _random_text(random)[:-2]
+                    if random == 0:  # wrapped: carry into the time part, as the value would
+                        self._last_ms += 1
+                        self._time_text = _encode(self._last_ms << _RANDOM_BITS)[:10]
             else:
                 random = self._last_random = int.from_bytes(os.urandom(10), "big")
                 self._last_ms = ms
                 self._time_text = _encode(ms << _RANDOM_BITS)[:10]
-            time_text = self._time_text
-        pairs = _PAIRS
-        text = f"{prefix}_{time_text}" + "".join(
-            [pairs[(random >> shift) & 1023] for shift in _RANDOM_SHIFTS]
-        )
+                self._high_text = _random_text(random)[:-2]
+            text = f"{prefix}_{self._time_text}{self._high_text}{_PAIRS[random & 1023]}"
+            value = (self._last_ms << _RANDOM_BITS) | random
         if len(_MADE) >= _MADE_MAX:
             _MADE.clear()
-        _MADE[text] = len(prefix) + 1, (self._last_ms << _RANDOM_BITS) | random
+        _MADE[text] = len(prefix) + 1, value
         return text
+
+
+def _random_text(random: int) -> str:
+    """The 80 random bits as their 16 characters."""
+    pairs = _PAIRS
+    return "".join([pairs[(random >> shift) & 1023] for shift in _RANDOM_SHIFTS])
 
 
 # The ids made last, with their values: storage compacts an id soon after it is made.

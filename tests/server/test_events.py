@@ -98,3 +98,21 @@ def test_retrieve_explains_why_a_rule_did_not_fire(client: SpecCheckedClient) ->
         42,
         False,
     )
+
+
+def test_properties_ten_levels_deep_are_accepted_however_many_brackets_they_hold(
+    client: SpecCheckedClient,
+) -> None:
+    """The depth limit counts nesting, not brackets: ten levels pass even when siblings
+    and strings hold many more brackets than that; eleven fail."""
+    ten: dict[str, object] = {"leaf": 1}
+    for _ in range(9):
+        ten = {"next": ten}
+    wide = {**ten, "siblings": [{"a": [1]} for _ in range(20)], "text": "{[" * 50}
+    for properties in (ten, wide):
+        event = {"user_id": "u1", "type": "login", "properties": properties}
+        assert client.post("/v1/events", json=event).status_code == 200
+    eleven = {"user_id": "u1", "type": "login", "properties": {"deeper": ten}}
+    response = client.post("/v1/events", json=eleven)
+    assert response.status_code == 422
+    assert response.json["errors"][0]["loc"] == ["body", "properties"]

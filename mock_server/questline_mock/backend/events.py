@@ -39,12 +39,16 @@ class Sent:
 def check_limits(payload: JSON, now: datetime, loc: list[str | int]) -> None:
     errors: list[JSON] = []
     properties = payload.get("properties") or {}
-    size = len(encode(properties))
-    if size > MAX_PROPERTIES_BYTES:
+    text = encode(properties)
+    # Nesting is at most the number of brackets that open: most bodies need no walk.
+    shallow = text.count(b"{") + text.count(b"[") <= MAX_PROPERTIES_DEPTH
+    if len(text) > MAX_PROPERTIES_BYTES:
         errors.append(
-            _error([*loc, "properties"], f"is {size} bytes; the limit is {MAX_PROPERTIES_BYTES}")
+            _error(
+                [*loc, "properties"], f"is {len(text)} bytes; the limit is {MAX_PROPERTIES_BYTES}"
+            )
         )
-    elif json_depth(properties) > MAX_PROPERTIES_DEPTH:
+    elif not shallow and json_depth(properties) > MAX_PROPERTIES_DEPTH:
         errors.append(
             _error([*loc, "properties"], f"is nested deeper than {MAX_PROPERTIES_DEPTH} levels")
         )

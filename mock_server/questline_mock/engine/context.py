@@ -45,7 +45,6 @@ from ..domain import (
     LeaderboardEntry,
     LedgerEntry,
     QuestState,
-    RuleUsage,
     StreakState,
     Trace,
     User,
@@ -113,7 +112,6 @@ class Changes:
     badge_states: dict[tuple[str, str], BadgeState] = field(default_factory=dict)
     quest_states: dict[tuple[str, str], QuestState] = field(default_factory=dict)
     streak_states: dict[tuple[str, str], StreakState] = field(default_factory=dict)
-    rule_usage: dict[tuple[str, str], RuleUsage] = field(default_factory=dict)
     leaderboard_entries: dict[tuple[str, str, str], LeaderboardEntry] = field(default_factory=dict)
     domain_events: list[DomainEvent] = field(default_factory=list)
 
@@ -130,8 +128,6 @@ class Changes:
             uow.put_quest_state(quest)
         for streak in self.streak_states.values():
             uow.put_streak_state(streak)
-        for usage in self.rule_usage.values():
-            uow.put_rule_usage(usage)
         for lb in self.leaderboard_entries.values():
             uow.put_leaderboard_entry(lb)
         # Domain events are turned into outbox messages by the caller (webhooks issue),
@@ -248,19 +244,6 @@ class EngineContext:
 
     def put_streak_state(self, state: StreakState) -> None:
         self.changes.streak_states[(state.user_id, state.streak_id)] = state
-
-    def rule_usage(self, rule_id: str) -> RuleUsage | None:
-        key = (self.user.id, rule_id)
-        if key in self.changes.rule_usage:
-            return self.changes.rule_usage[key]
-        stored = ("rule_usage", *key)  # a gate and the firing both ask: read it once
-        if stored not in self.memo:
-            self.memo[stored] = self.view.get_rule_usage(self.user.id, rule_id)
-        usage: RuleUsage | None = self.memo[stored]
-        return usage
-
-    def put_rule_usage(self, usage: RuleUsage) -> None:
-        self.changes.rule_usage[(usage.user_id, usage.rule_id)] = usage
 
     def leaderboard_entry(self, leaderboard_id: str, period_key: str) -> LeaderboardEntry | None:
         key = (leaderboard_id, period_key, self.user.id)

@@ -117,14 +117,14 @@ def _expired(ctx: EngineContext, rule: PreparedRule) -> bool:
 def _limit_reached(ctx: EngineContext, rule: PreparedRule) -> bool:
     if rule.max_per_user is None:
         return False
-    usage = ctx.rule_usage(rule.id)
+    usage = ctx.user.rule_usage.get(rule.id)
     return usage is not None and usage.count >= rule.max_per_user
 
 
 def _cooling_down(ctx: EngineContext, rule: PreparedRule) -> bool:
     if rule.cooldown is None:
         return False
-    usage = ctx.rule_usage(rule.id)
+    usage = ctx.user.rule_usage.get(rule.id)
     return usage is not None and _occurred_at(ctx) < usage.last_fired_at + rule.cooldown
 
 
@@ -168,17 +168,11 @@ def consider(ctx: EngineContext, rule: PreparedRule, facts: StepFacts) -> Outcom
 
 def fire(ctx: EngineContext, rule: PreparedRule) -> None:
     """Record the firing (limits and cooldown read it) and run the rule's actions."""
-    usage = ctx.rule_usage(rule.id)
-    ctx.put_rule_usage(
-        RuleUsage(
-            user_id=ctx.user.id,
-            rule_id=rule.id,
-            count=(usage.count if usage else 0) + 1,
-            # Never moves back: a late event must not reopen a cooldown window.
-            last_fired_at=max(usage.last_fired_at, _occurred_at(ctx))
-            if usage
-            else _occurred_at(ctx),
-        )
+    usage = ctx.user.rule_usage.get(rule.id)
+    at = _occurred_at(ctx)
+    ctx.user.rule_usage[rule.id] = (
+        # Never moves back: a late event must not reopen a cooldown window.
+        RuleUsage(usage.count + 1, max(usage.last_fired_at, at)) if usage else RuleUsage(1, at)
     )
     ctx.effects.rules_triggered.append(rule.id)
     ctx.run_actions(rule.actions, rule.source)

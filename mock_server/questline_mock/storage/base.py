@@ -39,7 +39,6 @@ from ..domain import (
     OutboxMessage,
     Project,
     QuestState,
-    RuleUsage,
     StreakState,
     User,
     WebhookEndpoint,
@@ -209,9 +208,6 @@ class Reader(abc.ABC):
     def streaks_expiring_by(self, moment: datetime, limit: int) -> list[StreakState]:
         """Active streaks with ``expires_at <= moment``, soonest first (an index, not a scan)."""
 
-    @abc.abstractmethod
-    def get_rule_usage(self, user_id: str, rule_id: str) -> RuleUsage | None: ...
-
     # -- leaderboards ----------------------------------------------------------------
     @abc.abstractmethod
     def get_leaderboard_entry(
@@ -309,9 +305,6 @@ class UnitOfWork(Reader):
 
     @abc.abstractmethod
     def put_streak_state(self, state: StreakState) -> None: ...
-
-    @abc.abstractmethod
-    def put_rule_usage(self, usage: RuleUsage) -> None: ...
 
     @abc.abstractmethod
     def put_leaderboard_entry(self, entry: LeaderboardEntry) -> None: ...

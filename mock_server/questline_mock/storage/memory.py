@@ -35,7 +35,6 @@ from ..domain import (
     OutboxMessage,
     Project,
     QuestState,
-    RuleUsage,
     StreakState,
     User,
     WebhookEndpoint,
@@ -107,7 +106,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         self._pending = pending
         # The last event inserted: (row, its result, the result's pickle), so that the
         # message repeating that result (event.processed) can share the stored bytes.
-        self._last_event: tuple[EventRow, JSON, bytes] | None = None
+        self._last_event: tuple[EventRow, JSON] | None = None
         self._last_run: MessageRun | None = None  # the run the next message may join
 
     def _w(self) -> UndoLog:
@@ -144,7 +143,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         for event_type in types:
             log_del(log, p.ev_by_user_type, (user_id, event_type))
             log_del(log, p.ev_time, (user_id, event_type))
-        for table in (p.ledger, p.ledger_sums, p.badges, p.quests, p.rule_usage):
+        for table in (p.ledger, p.ledger_sums, p.badges, p.quests):
             log_del(log, table, user_id)
         for streak in p.streaks.get(user_id, {}).values():
             if streak.due is not None:
@@ -242,7 +241,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         pair = (user_id, event_type)
         log_append(log, bucket(log, p.ev_by_user_type, pair, list), row)
         log_insort(log, bucket(log, p.ev_time, pair, list), row, by_occurred)
-        self._last_event = (row, event.result, result)
+        self._last_event = (row, event.result)
         self._pending.append(row)
 
     @_atomic
@@ -276,12 +275,6 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
             due = (to_us(state.expires_at), state.user_id, state.streak_id)
             log_add(log, p.streak_expiry, due)
         log_set(log, states, state.streak_id, ExpiringRow(pack(state), due))
-
-    @_atomic
-    def put_rule_usage(self, usage: RuleUsage) -> None:
-        log = self._w()
-        usages = bucket(log, self._p.rule_usage, usage.user_id, dict)
-        log_set(log, usages, usage.rule_id, (usage.count, usage.last_fired_at))
 
     @_atomic
     def put_leaderboard_entry(self, entry: LeaderboardEntry) -> None:
@@ -399,9 +392,11 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
 
     def _repeats_result(self, m: OutboxMessage) -> bool:
         """Whether ``m.data`` is exactly ``{"user_id": m.user_id, **result}`` of the last
-        event: equal pickles prove it (the identity tests before are only a cheap filter)."""
+        event: the same keys holding the very objects that were pickled with the event a
+        moment ago, in this unit of work (a step hands storage finished values and never
+        changes them afterwards, so sharing is proof enough)."""
         assert self._last_event is not None
-        _, result, blob = self._last_event
+        result = self._last_event[1]
         data = m.data
         if len(data) != len(result) + 1 or next(iter(data)) != "user_id":
             return False
@@ -409,11 +404,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
             return False
         if data["user_id"] != m.user_id:
             return False
-        if any(data.get(key) is not value for key, value in result.items()):
-            return False
-        rest = dict(data)
-        del rest["user_id"]
-        return pack(rest) == blob
+        return all(data.get(key) is value for key, value in result.items())
 
     @_atomic
     def put_delivery(self, delivery: Delivery) -> None:

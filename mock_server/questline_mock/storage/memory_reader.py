@@ -24,7 +24,6 @@ from ..domain import (
     LedgerEntry,
     OutboxMessage,
     QuestState,
-    RuleUsage,
     StreakState,
     Trace,
     User,
@@ -270,10 +269,6 @@ class MemoryReader(Reader):
     def streaks_expiring_by(self, moment: datetime, limit: int) -> list[StreakState]:
         keys = _due_before(self._p.streak_expiry, moment, limit)
         return [unpack(self._p.streaks[user][streak].blob) for _, user, streak in keys]
-
-    def get_rule_usage(self, user_id: str, rule_id: str) -> RuleUsage | None:
-        usage = self._p.rule_usage.get(user_id, {}).get(rule_id)
-        return RuleUsage(user_id, rule_id, *usage) if usage else None
 
     # -- leaderboards --------------------------------------------------------------------
     def get_leaderboard_entry(

@@ -355,9 +355,9 @@ class OrderedRow(NamedTuple):
 
 class UserRow(NamedTuple):
     """A user as plain immutable fields: read and written on every event, so without a
-    pickle round trip. The counters (str -> int) are flat ``(key, value, …)`` tuples, far
-    smaller than dicts; only ``traits``, free-form JSON, is pickled, and only when not
-    empty."""
+    pickle round trip. The counters (str -> int) and the rule usage (str -> RuleUsage, an
+    immutable tuple) are flat ``(key, value, …)`` tuples, far smaller than dicts; only
+    ``traits``, free-form JSON, is pickled, and only when not empty."""
 
     seq: int
     id: str
@@ -372,6 +372,7 @@ class UserRow(NamedTuple):
     balances: tuple[Any, ...]
     last_event_at: datetime | None
     event_counts: tuple[Any, ...]
+    rule_usage: tuple[Any, ...]  # (rule id, RuleUsage, …)
 
 
 def _pack_object(document: Any) -> bytes | None:
@@ -384,11 +385,11 @@ def _unpack_object(packed: bytes | None) -> Any:
     return {} if packed is None else unpack(packed)
 
 
-def _flat(counts: dict[str, int]) -> tuple[Any, ...]:
-    return tuple(itertools.chain.from_iterable(counts.items()))
+def _flat(mapping: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(itertools.chain.from_iterable(mapping.items()))
 
 
-def _unflat(flat: tuple[Any, ...]) -> dict[str, int]:
+def _unflat(flat: tuple[Any, ...]) -> dict[str, Any]:
     return dict(zip(flat[::2], flat[1::2], strict=True))
 
 
@@ -408,6 +409,7 @@ def user_row(seq: int, u: User) -> UserRow:
         _flat(u.balances),
         u.last_event_at,
         _flat(u.event_counts),
+        _flat(u.rule_usage),
     )
 
 
@@ -425,6 +427,7 @@ def user_record(r: UserRow) -> User:
         _unflat(r.balances),
         r.last_event_at,
         _unflat(r.event_counts),
+        _unflat(r.rule_usage),
     )
 
 
@@ -562,7 +565,6 @@ class ProjectState:
         self.streaks: dict[str, dict[str, ExpiringRow]] = {}
         self.streak_expiry: Any = SortedList()  # (expires_us, user, streak) of active ones
         # user -> rule -> (count, last_fired_at): a fixed shape of immutable values, no pickle
-        self.rule_usage: dict[str, dict[str, tuple[int, Any]]] = {}
         self.boards: dict[tuple[str, str], Board] = {}
         self.board_periods: dict[str, set[str]] = {}  # leaderboard -> its period keys
         self.user_boards: dict[str, set[tuple[str, str]]] = {}

@@ -38,7 +38,6 @@ from ..domain import (
     OutboxMessage,
     Project,
     QuestState,
-    RuleUsage,
     StreakState,
     User,
     WebhookEndpoint,
@@ -62,7 +61,6 @@ from .sqlite_schema import (
     QUEST_COLUMNS,
     STREAK_COLUMNS,
     SYNCHRONOUS,
-    USAGE_COLUMNS,
     USER_COLUMNS,
     USER_TABLES,
     badge_row,
@@ -78,7 +76,6 @@ from .sqlite_schema import (
     project_row,
     quest_row,
     streak_row,
-    usage_row,
     user_row,
 )
 
@@ -120,7 +117,6 @@ _INSERT_MESSAGE = (
 _PUT_BADGE = _replace("badge_states", BADGE_COLUMNS)
 _PUT_QUEST = _replace("quest_states", QUEST_COLUMNS)
 _PUT_STREAK = _replace("streak_states", STREAK_COLUMNS)
-_PUT_USAGE = _replace("rule_usage", USAGE_COLUMNS)
 _PUT_ENTRY = _replace(
     "leaderboard_entries", "leaderboard_id, period_key, user_id, score, reached_at"
 )
@@ -240,9 +236,6 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
 
     def put_streak_state(self, state: StreakState) -> None:
         self._x(_PUT_STREAK, *streak_row(state))
-
-    def put_rule_usage(self, usage: RuleUsage) -> None:
-        self._x(_PUT_USAGE, *usage_row(usage))
 
     def put_leaderboard_entry(self, entry: LeaderboardEntry) -> None:
         self._x(

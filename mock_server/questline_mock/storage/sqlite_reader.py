@@ -23,7 +23,6 @@ from ..domain import (
     LedgerEntry,
     OutboxMessage,
     QuestState,
-    RuleUsage,
     StreakState,
     User,
     WebhookEndpoint,
@@ -53,7 +52,6 @@ from .sqlite_schema import (
     MESSAGE_COLUMNS,
     QUEST_COLUMNS,
     STREAK_COLUMNS,
-    USAGE_COLUMNS,
     USER_COLUMNS,
     badge_from,
     delivery_from,
@@ -65,7 +63,6 @@ from .sqlite_schema import (
     message_from,
     quest_from,
     streak_from,
-    usage_from,
     user_from,
 )
 
@@ -323,10 +320,6 @@ class SQLiteReader(Reader):
             (self._p, to_us(moment), max(limit, 0)),
         )
         return [streak_from(r) for r in rows]
-
-    def get_rule_usage(self, user_id: str, rule_id: str) -> RuleUsage | None:
-        row = self._state("rule_usage", USAGE_COLUMNS, "rule_id", user_id, rule_id)
-        return usage_from(row) if row else None
 
     # -- leaderboards --------------------------------------------------------------------
     _BOARD = (

@@ -162,6 +162,19 @@ MIGRATIONS: list[Migration] = [
         "configuration version (sqlite_config.py)",
         ["ALTER TABLE projects ADD COLUMN config_version INTEGER NOT NULL DEFAULT 0"],
     ),
+    Migration(
+        4,
+        "rule usage kept in the user's row",
+        [
+            "ALTER TABLE users ADD COLUMN rule_usage TEXT NOT NULL DEFAULT '{}'",
+            """UPDATE users SET rule_usage = (
+                SELECT json_group_object(rule_id, json_array(count, last_fired_at))
+                FROM rule_usage u WHERE u.project_id = users.project_id AND u.user_id = users.id)
+            WHERE EXISTS (SELECT 1 FROM rule_usage u
+                WHERE u.project_id = users.project_id AND u.user_id = users.id)""",
+            "DROP TABLE rule_usage",
+        ],
+    ),
 ]
 
 # Tables emptied by reset_project; CONFIG_TABLES only without keep_config.
@@ -172,7 +185,6 @@ DATA_TABLES = (
     "badge_states",
     "quest_states",
     "streak_states",
-    "rule_usage",
     "leaderboard_entries",
     "idempotency",
     "deliveries",
@@ -187,7 +199,6 @@ USER_TABLES = (
     "badge_states",
     "quest_states",
     "streak_states",
-    "rule_usage",
     "leaderboard_entries",
 )
 
@@ -272,7 +283,7 @@ def project_from(r: Sequence[Any]) -> Project:
 
 USER_COLUMNS = (
     "id, created_at, updated_at, display_name, email, timezone, traits, xp, level, "
-    "balances, last_event_at, event_counts"
+    "balances, last_event_at, event_counts, rule_usage"
 )
 
 
@@ -290,6 +301,7 @@ def user_row(u: User) -> tuple[Any, ...]:
         dumps(u.balances),
         opt_to_us(u.last_event_at),
         dumps(u.event_counts),
+        dumps({rule: (n, to_us(at)) for rule, (n, at) in u.rule_usage.items()}),
     )
 
 
@@ -297,6 +309,7 @@ def user_from(r: Sequence[Any]) -> User:
     return User(
         r[0], from_us(r[1]), from_us(r[2]), r[3], r[4], r[5], loads(r[6]), r[7], r[8],
         loads(r[9]), opt_from_us(r[10]), loads(r[11]),
+        {rule: RuleUsage(n, from_us(at)) for rule, (n, at) in loads(r[12]).items()},
     )  # fmt: skip
 
 
@@ -386,17 +399,6 @@ def streak_from(r: Sequence[Any]) -> StreakState:
     return StreakState(
         r[0], r[1], r[2], r[3], r[4], r[5], r[6], opt_from_us(r[7]), opt_from_us(r[8])
     )
-
-
-USAGE_COLUMNS = "user_id, rule_id, count, last_fired_at"
-
-
-def usage_row(u: RuleUsage) -> tuple[Any, ...]:
-    return (u.user_id, u.rule_id, u.count, to_us(u.last_fired_at))
-
-
-def usage_from(r: Sequence[Any]) -> RuleUsage:
-    return RuleUsage(r[0], r[1], r[2], from_us(r[3]))
 
 
 IDEMPOTENCY_COLUMNS = "key, request_hash, created_at, status_code, headers, body"

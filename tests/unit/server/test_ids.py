@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from questline_mock.ids import IdMaker, _encode
 
 ULID = re.compile(r"^evt_[0-9A-HJKMNP-TV-Z]{26}$")
@@ -41,3 +43,16 @@ def test_a_clock_set_back_never_makes_an_id_that_sorts_earlier() -> None:
     t0 = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
     first = make("msg", t0)
     assert make("msg", t0 - timedelta(days=1)) > first
+
+
+def test_counting_up_carries_into_every_character(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within one millisecond the random part counts up; the text must stay the exact
+    encoding of the value across a carry out of the last characters and a full wrap."""
+    t0 = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+    ms = int(t0.timestamp() * 1000)
+    for start in (1020, (1 << 20) - 3, (1 << 80) - 3):
+        monkeypatch.setattr(os, "urandom", lambda n, start=start: start.to_bytes(n, "big"))
+        make = IdMaker()
+        made = [make("evt", t0) for _ in range(8)]
+        expected = [(ms << 80) + start + k for k in range(8)]
+        assert [m.removeprefix("evt_") for m in made] == [_encode(v) for v in expected]

@@ -29,7 +29,6 @@ def _user_ledger(reader: Reader, user_id: str) -> Callable[[str | None], Page[Le
 def snapshot(
     reader: Reader,
     users: Iterable[str] = ("u1", "u2", "u3"),
-    rules: Iterable[str] = ("r1", "r2"),
     boards: Iterable[tuple[str, str]] = (
         ("lb1", "all_time"),
         ("lb1", "2026-01-05"),
@@ -62,7 +61,6 @@ def snapshot(
                 "badges": reader.list_badge_states(u),
                 "quests": reader.list_quest_states(u),
                 "streaks": reader.list_streak_states(u),
-                "usage": {r: reader.get_rule_usage(u, r) for r in rules},
                 "ranks": {b: reader.rank_of(b[0], b[1], u) for b in boards},
                 "messages": [m.id for m in reader.list_messages(10_000, user_id=u).items],
             }

@@ -98,8 +98,8 @@ def streak(
     return StreakState(user_id=user_id, streak_id=streak_id, status=status, **{**base, **fields})
 
 
-def usage(rule_id: str = "r1", user_id: str = "u1", count: int = 1) -> RuleUsage:
-    return RuleUsage(user_id=user_id, rule_id=rule_id, count=count, last_fired_at=T0)
+def usage(count: int = 1, last_fired: float = 0) -> RuleUsage:
+    return RuleUsage(count=count, last_fired_at=at(last_fired))
 
 
 def score(

@@ -127,7 +127,7 @@ def apply(uow: UnitOfWork, op: tuple[Any, ...], serial: int) -> Any:
     if name == "put_streak_state":
         return uow.put_streak_state(streak(args[1], args[0], args[3], args[2]))
     if name == "put_rule_usage":
-        return uow.put_rule_usage(usage(args[1], args[0], args[2]))
+        return uow.put_user(user(args[0], rule_usage={args[1]: usage(args[2], args[2])}))
     if name == "put_leaderboard_entry":
         (board, period), user_id, value, reached = args
         return uow.put_leaderboard_entry(score(user_id, value, reached, board, period))

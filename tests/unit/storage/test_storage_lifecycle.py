@@ -25,14 +25,13 @@ from tests.unit.storage.storage_records import (
 
 
 def everything_about(uow: UnitOfWork, user_id: str, n: int) -> None:
-    uow.put_user(user(user_id))
+    uow.put_user(user(user_id, rule_usage={"r1": usage()}))
     uow.insert_event(event(n, user_id, "purchase", properties={"amount": 3}))
     uow.insert_event(event(n + 1, user_id, "login"))
     uow.insert_ledger(ledger(n, user_id))
     uow.put_badge_state(badge("b1", user_id))
     uow.put_quest_state(quest("q1", user_id))
     uow.put_streak_state(streak("s1", user_id))
-    uow.put_rule_usage(usage("r1", user_id))
     uow.put_leaderboard_entry(score(user_id, n))
     uow.put_leaderboard_entry(score(user_id, n, period="2026-01-05"))
     uow.insert_message(message(n, user_id))
@@ -57,7 +56,6 @@ def test_deleting_a_user_erases_them_from_every_table(store: Storage) -> None:
         assert reader.get_user("u1") is None
         assert mine["events"] == [] and mine["ledger"] == [] and mine["sums"]["coins"] == 0
         assert mine["badges"] == mine["quests"] == mine["streaks"] == []
-        assert mine["usage"] == {"r1": None, "r2": None}
         assert set(mine["ranks"].values()) == {None}
         assert reader.get_event("evt_10") is None and reader.get_event_by_event_id("e11") is None
         assert reader.aggregate_events("u1", "purchase", at(-9), at(9), "amount") == (0, 0.0)

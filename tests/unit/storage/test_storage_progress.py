@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from questline_mock.storage.base import Storage, iter_all
 
-from tests.unit.storage.storage_records import PROJECT, at, badge, ledger, quest, streak, usage
+from tests.unit.storage.storage_records import (
+    PROJECT,
+    at,
+    badge,
+    ledger,
+    quest,
+    streak,
+    usage,
+    user,
+)
 
 
 def test_ledger_lists_newest_first_and_sums_per_currency(store: Storage) -> None:
@@ -102,12 +111,16 @@ def test_updating_a_streak_moves_it_in_the_expiry_index(store: Storage) -> None:
         assert [s.streak_id for s in reader.streaks_expiring_by(at(50), 10)] == ["s1"]
 
 
-def test_rule_usage_round_trips_per_user_and_rule(store: Storage) -> None:
+def test_rule_usage_round_trips_with_its_user(store: Storage) -> None:
     with store.unit_of_work(PROJECT) as uow:
-        uow.put_rule_usage(usage("r1", count=1))
-        uow.put_rule_usage(usage("r1", count=2))
-        uow.put_rule_usage(usage("r2", user_id="u2", count=7))
+        uow.put_user(user("u1", rule_usage={"r1": usage(count=1)}))
+        uow.put_user(user("u1", rule_usage={"r1": usage(count=2, last_fired=5), "r2": usage()}))
+        uow.put_user(user("u2", rule_usage={"r2": usage(count=7)}))
+        uow.put_user(user("u3"))
     with store.read(PROJECT) as reader:
-        assert reader.get_rule_usage("u1", "r1") == usage("r1", count=2)
-        assert reader.get_rule_usage("u2", "r2") == usage("r2", user_id="u2", count=7)
-        assert reader.get_rule_usage("u2", "r1") is None
+        found = {u: reader.get_user(u) for u in ("u1", "u2", "u3")}
+    assert {u: found_user.rule_usage for u, found_user in found.items() if found_user} == {
+        "u1": {"r1": usage(count=2, last_fired=5), "r2": usage()},
+        "u2": {"r2": usage(count=7)},
+        "u3": {},
+    }

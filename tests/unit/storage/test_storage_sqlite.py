@@ -318,6 +318,43 @@ def test_a_database_from_an_older_schema_is_migrated_in_place(
     assert found is not None and found.started_at == T0 + timedelta(hours=1)
 
 
+def test_rule_usage_moves_into_the_user_rows_when_migrated(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from questline_mock.domain import RuleUsage
+    from questline_mock.storage._common import to_us
+
+    # A file from before migration 4, when rule usage had a table of its own.
+    monkeypatch.setattr(sqlite_schema, "MIGRATIONS", sqlite_schema.MIGRATIONS[:3])
+    old = open_store(path)
+    with old._connection() as conn:
+        for user_id in ("u1", "u2"):
+            conn.execute(
+                "INSERT INTO users (project_id, id, created_at, updated_at, timezone, traits,"
+                " xp, level, balances, event_counts) VALUES (?, ?, 0, 0, 'UTC', '{}', 0, 1,"
+                " '{}', '{}')",
+                (PROJECT, user_id),
+            )
+        for rule_id, count in (("r1", 3), ("r2", 1)):
+            conn.execute(
+                "INSERT INTO rule_usage VALUES (?, 'u1', ?, ?, ?)",
+                (PROJECT, rule_id, count, to_us(T0)),
+            )
+    old.close()
+    monkeypatch.undo()
+
+    store = open_store(path)
+    with store.read(PROJECT) as view:
+        u1, u2 = view.get_user("u1"), view.get_user("u2")
+    assert u1 is not None and u2 is not None
+    assert u1.rule_usage == {"r1": RuleUsage(3, T0), "r2": RuleUsage(1, T0)}
+    assert u2.rule_usage == {}
+    with store._connection() as conn:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    assert "rule_usage" not in tables
+    store.close()
+
+
 def test_mirrored_ranks_agree_with_sql_through_commits_rollbacks_and_deletes(path: Path) -> None:
     """The in-process order statistics (sqlite_ranks.py) answer exactly as the file does."""
     import random

@@ -34,7 +34,7 @@ class Boom(Exception):
 
 def write_everything(uow: UnitOfWork, n: int) -> None:
     """One write of every kind, touching rows that exist and rows that do not."""
-    uow.put_user(user("u1", xp=n))
+    uow.put_user(user("u1", xp=n, rule_usage={"r1": usage(count=n, last_fired=n)}))
     uow.put_user(user(f"u{n}"))
     uow.put_definition("rules", "r1", rule("r1", "purchase" if n % 2 else "login"))
     uow.put_definition("badges", f"b{n}", {"id": f"b{n}"})
@@ -44,7 +44,6 @@ def write_everything(uow: UnitOfWork, n: int) -> None:
     uow.put_badge_state(badge("b1", progress=n))
     uow.put_quest_state(quest("q1", steps={"s": n}))
     uow.put_streak_state(streak("s1", expires=n))
-    uow.put_rule_usage(usage("r1", count=n))
     uow.put_leaderboard_entry(score("u1", n, reached=n))
     uow.put_idempotency(idempotency("k1", created=n))
     uow.put_webhook_endpoint(endpoint("whe_1", description=str(n)))

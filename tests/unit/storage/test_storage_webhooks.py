@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import pytest
 from questline_mock.domain import Delivery, OutboxMessage
 from questline_mock.storage.base import Page, Storage, StorageError, iter_all
 
-from tests.unit.storage.storage_records import PROJECT, at, delivery, endpoint, idempotency, message
+from tests.unit.storage.storage_records import (
+    PROJECT,
+    at,
+    delivery,
+    endpoint,
+    event,
+    idempotency,
+    message,
+)
 
 
 def test_idempotency_records_round_trip_and_are_deleted(store: Storage) -> None:
@@ -203,3 +212,27 @@ def test_a_message_queued_after_its_user_was_deleted_in_the_same_unit_is_kept(
     with store.read(PROJECT) as reader:
         assert [m.id for m in reader.list_messages(10).items] == ["msg_2"]
         assert reader.get_message("msg_2") is not None
+
+
+def test_a_message_repeating_its_events_result_reads_back_exactly(store: Storage) -> None:
+    """The memory store keeps a message that repeats its event's result (as
+    ``event.processed`` does) by reference to the event's record; one that merely looks
+    like it is kept on its own."""
+    result = {"event": {"id": "evt_1"}, "effects": {"xp": {"granted": 5}}, "rules": ["r1"]}
+    record = event(1, result=result)
+    shared = {"user_id": "u1", **result}
+    lookalike = {"user_id": "u1", **result, "effects": {"xp": {"granted": 6}}}
+    other_user = {"user_id": "u2", **result}
+    with store.unit_of_work(PROJECT) as uow:
+        uow.insert_event(record)
+        stored = uow.insert_messages(
+            [
+                dataclasses.replace(message(1), type="event.processed", data=shared),
+                dataclasses.replace(message(2), type="event.processed", data=lookalike),
+                dataclasses.replace(message(3), data=other_user),
+            ]
+        )
+    expected = [copy.deepcopy(d) for d in (shared, lookalike, other_user)]
+    with store.read(PROJECT) as reader:
+        assert [reader.get_message(m.id).data for m in stored] == expected  # type: ignore[union-attr]
+        assert reader.get_event("evt_1").result == result  # type: ignore[union-attr]
