@@ -11,10 +11,10 @@ as their canonical JSON dicts, exactly as the API returns them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol
+from typing import Any, ClassVar, NamedTuple, Protocol
 
 from .jsonutil import copy_json
 
@@ -62,9 +62,34 @@ class User:
     rule_usage: dict[str, RuleUsage] = field(default_factory=dict)
 
 
+class _Missing:
+    """The value of a fact that is not there (distinct from a JSON ``null``)."""
+
+    _instance: _Missing | None = None
+
+    def __new__(cls) -> _Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __reduce__(self) -> str:
+        return "MISSING"  # pickled by name: unpickling gives back the one instance
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING: Any = _Missing()
+
+
 class Explainer(Protocol):
     """A compiled condition that can rebuild its explain trace from the leaf values one
     evaluation recorded (``engine.conditions.Compiled``)."""
+
+    source: Any  # the condition document it was compiled from
 
     def explain(self, seen: Iterator[Any]) -> tuple[bool, JSON]: ...
 
@@ -79,9 +104,13 @@ class Trace:
     (None when a gate refused before they ran). :meth:`to_json` builds the wire form
     ``{rule_id, matched, skipped_reason, conditions}``. A trace read back from a store that
     keeps JSON has no plan and its ``outcomes`` are those entries.
+
+    ``compile`` turns a condition's ``source`` back into its explainer, for a store that
+    keeps the compact form as JSON (the engine registers its ``compile_condition``).
     """
 
     __slots__ = ("outcomes", "plan")
+    compile: ClassVar[Callable[[Any], Explainer] | None] = None
 
     def __init__(
         self,

@@ -39,32 +39,9 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
-from ..domain import JSON
+from ..domain import JSON, MISSING, Trace
 from ..jsonutil import copy_json
 from .render import json_safe, parse_time
-
-
-class _Missing:
-    """The value of a fact that is not there (distinct from a JSON ``null``)."""
-
-    _instance: _Missing | None = None
-
-    def __new__(cls) -> _Missing:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-    def __reduce__(self) -> str:
-        return "MISSING"  # pickled by name: unpickling gives back the one instance
-
-    def __bool__(self) -> bool:
-        return False
-
-
-MISSING: Any = _Missing()
 
 
 class FactReader(Protocol):
@@ -332,9 +309,10 @@ class Compiled(abc.ABC):
     safe, or :data:`MISSING`) and its verdict to a flat list. :meth:`explain` rebuilds the
     whole explain trace from those values, so an event stores a few scalars per rule and
     builds the trace's dicts only when somebody reads it. Nodes are immutable and shared.
+    A tree's root keeps the document it was compiled from as ``source``.
     """
 
-    __slots__ = ()
+    __slots__ = ("source",)
 
     def __call__(self, facts: FactReader) -> tuple[bool, JSON]:
         """``(holds, trace)`` in one go (what :func:`evaluate` returns)."""
@@ -384,14 +362,20 @@ def compile_condition(condition: Any) -> Compiled:
     try:
         key = marshal.dumps(condition, 2)  # version 2: no back-references, same bytes
     except ValueError:  # not plain JSON: compile it as it is, uncached
-        return _compile(expand_shorthand(condition))
+        uncached = _compile(expand_shorthand(condition))
+        uncached.source = condition
+        return uncached
     found = _COMPILED.get(key)
     if found is None:
         found = _compile(expand_shorthand(marshal.loads(key)))
+        found.source = marshal.loads(key)
         if len(_COMPILED) >= _COMPILED_MAX:
             _COMPILED.clear()
         _COMPILED[key] = found
     return found
+
+
+Trace.compile = compile_condition  # a stored trace's conditions compile back here
 
 
 def _compile(node: Any) -> Compiled:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from flask import request
 from pydantic import BaseModel, ValidationError
+from pydantic_core import from_json
 
 from ..jsonutil import json_depth
 from ..validation import StrictValidationError, validate_strict
@@ -42,14 +43,21 @@ def json_body() -> Any:
     except UnicodeDecodeError as exc:
         raise BadRequest(f"request body is not valid UTF-8 (byte {exc.start})") from None
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = from_json(text, allow_inf_nan=False, cache_strings="keys")
+    except ValueError:  # json words the error, or reads a lone surrogate escape
+        value = _json_loads(text)
+    if json_depth(value) > MAX_JSON_DEPTH:
+        raise BadRequest(f"request body is nested deeper than {MAX_JSON_DEPTH} levels")
+    return value
+
+
+def _json_loads(text: str) -> Any:
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
     except RecursionError:
         raise BadRequest("request body is nested too deeply") from None
     except ValueError as exc:
         raise BadRequest(f"request body is not valid JSON: {exc}") from None
-    if json_depth(value) > MAX_JSON_DEPTH:
-        raise BadRequest(f"request body is nested deeper than {MAX_JSON_DEPTH} levels")
-    return value
 
 
 def parse_body(model: type[M]) -> M:

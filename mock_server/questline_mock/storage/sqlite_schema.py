@@ -15,12 +15,12 @@ never reused, so a cursor never points at a different row later.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from ..domain import (
+    MISSING,
     BadgeState,
     Delivery,
     EventRecord,
@@ -35,7 +35,7 @@ from ..domain import (
     User,
     WebhookEndpoint,
 )
-from ..jsonutil import encode
+from ..jsonutil import decode, encode
 from ._common import from_us, opt_from_us, opt_to_us, to_us
 from .base import StorageError
 
@@ -261,7 +261,7 @@ def dumps(value: Any) -> str:
     return encode(value).decode()
 
 
-loads = json.loads
+loads = decode
 
 
 def project_row(p: Project) -> tuple[Any, ...]:
@@ -323,15 +323,76 @@ def event_row(e: EventRecord) -> tuple[Any, ...]:
     return (
         e.id, e.event_id, e.user_id, e.type, to_us(e.occurred_at), to_us(e.received_at),
         e.status, dumps(e.properties), dumps(e.result), dumps(e.rules_triggered),
-        dumps(e.actions_executed), dumps(e.trace.to_json()),
+        dumps(e.actions_executed), trace_text(e.trace),
     )  # fmt: skip
 
 
 def event_from(r: Sequence[Any]) -> EventRecord:
     return EventRecord(
         r[0], r[1], r[2], r[3], loads(r[7]), from_us(r[4]), from_us(r[5]), r[6], loads(r[8]),
-        loads(r[9]), loads(r[10]), Trace.of(loads(r[11])),
+        loads(r[9]), loads(r[10]), trace_from(r[11]),
     )  # fmt: skip
+
+
+# An event's explain trace is stored compact, as the engine keeps it (``domain.Trace``):
+# ``{"plan": [[rule id, condition source or null], ...], "outcomes": [[skipped reason,
+# values seen or null], ...], "missing": [[outcome, value], ...]}``, the last naming the
+# values that were MISSING (JSON has no such value). It is expanded when read. Rows
+# written before this form hold the expanded list, which reads back as it is.
+_PLANS: dict[int, tuple[Any, bytes]] = {}  # id(plan) -> (plan, its JSON): plans are shared
+
+
+def _plan_json(plan: Any) -> bytes:
+    found = _PLANS.get(id(plan))
+    if found is not None and found[0] is plan:
+        return found[1]
+    text = encode([(rule_id, None if c is None else c.source) for rule_id, c in plan])
+    if len(_PLANS) >= 1024:
+        _PLANS.clear()
+    _PLANS[id(plan)] = (plan, text)
+    return text
+
+
+def trace_text(trace: Trace) -> str:
+    if trace.plan is None:
+        return dumps(trace.to_json())
+    outcomes: Any = trace.outcomes
+    try:
+        values, missing = encode(outcomes), b"[]"
+    except TypeError:  # MISSING among the values: stored as null, its place noted
+        spots = [
+            (i, j)
+            for i, (_, seen) in enumerate(outcomes)
+            for j, value in enumerate(seen or ())
+            if value is MISSING
+        ]
+        cleaned = [
+            (reason, None if seen is None else [None if v is MISSING else v for v in seen])
+            for reason, seen in outcomes
+        ]
+        values, missing = encode(cleaned), encode(spots)
+    plan = _plan_json(trace.plan)
+    return b"".join(
+        (b'{"plan":', plan, b',"outcomes":', values, b',"missing":', missing, b"}")
+    ).decode()
+
+
+def trace_from(text: str) -> Trace:
+    doc = loads(text)
+    if isinstance(doc, list):
+        return Trace.of(doc)
+    compile = Trace.compile
+    if compile is None:
+        raise StorageError("no condition compiler is registered to read an explain trace")
+    plan = tuple(
+        (rule_id, None if source is None else compile(source)) for rule_id, source in doc["plan"]
+    )
+    outcomes = doc["outcomes"]
+    for i, j in doc["missing"]:
+        outcomes[i][1][j] = MISSING
+    return Trace(
+        plan, tuple((reason, None if seen is None else tuple(seen)) for reason, seen in outcomes)
+    )
 
 
 LEDGER_COLUMNS = (

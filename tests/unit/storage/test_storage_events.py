@@ -37,23 +37,31 @@ def test_event_round_trips_and_is_found_by_both_ids(store: Storage) -> None:
 
 def test_a_compact_trace_reads_back_as_the_same_explanation(store: Storage) -> None:
     """The engine's compact trace (shared plan + per-event leaf values) survives storage:
-    memory keeps the plan by reference, SQLite the expanded JSON; both read back equal,
-    and each read hands out a fresh copy."""
+    memory keeps the plan by reference, SQLite the plan's sources and the values as JSON
+    (a MISSING value apart from a null one); both read back equal, and each read hands
+    out a fresh copy."""
     condition = {"all": [{"fact": "properties.n", "operator": "gte", "value": 3},
                          {"fact": "user.traits.tier", "operator": "in", "value": ["a"]}]}  # fmt: skip
     compiled = compile_condition(condition)
-    plan = (("r1", compiled), ("r2", None), ("r3", compiled))
-    outcomes = (("conditions_not_met", (2, False, MISSING, False)), (None, ()), ("cooldown", None))
+    plan = (("r1", compiled), ("r2", None), ("r3", compiled), ("r4", compiled))
+    outcomes = (
+        ("conditions_not_met", (2, False, MISSING, False)),
+        (None, ()),
+        ("cooldown", None),
+        ("conditions_not_met", (MISSING, False, None, False)),
+    )
     trace = Trace(plan, outcomes)
     expanded = trace.to_json()
     assert expanded[0]["conditions"]["children"][1] == {
         "kind": "fact", "fact": "user.traits.tier", "operator": "in", "expected": ["a"],
         "actual": None, "result": False, "missing": True,
     }  # fmt: skip
-    assert [(e["matched"], e["skipped_reason"], e["conditions"]) for e in expanded[1:]] == [
+    assert [(e["matched"], e["skipped_reason"], e["conditions"]) for e in expanded[1:3]] == [
         (True, None, None),
         (False, "cooldown", None),
     ]
+    last = expanded[3]["conditions"]["children"]
+    assert ("missing" in last[0], "missing" in last[1]) == (True, False)
     insert(store, event(1, trace=trace))
     with store.read(PROJECT) as reader:
         stored = reader.get_event("evt_1")
@@ -236,3 +244,13 @@ def test_aggregate_sums_exactly_past_the_float_range(store: Storage) -> None:
     with store.read(PROJECT) as reader:
         count, total = reader.aggregate_events("u1", "lesson_completed", at(0), at(0), "v")
     assert (count, total) == (5, 1e308 + float(2**60 + 1))
+
+
+def test_text_json_cannot_carry_as_is_round_trips(store: Storage) -> None:
+    """A lone surrogate, huge integers and the extremes of floats come back exactly."""
+    properties = {"s": "a\ud800b", "big": 2**80, "tiny": 5e-324, "max": 1.7976931348623157e308}
+    insert(store, event(1, properties=properties))
+    with store.read(PROJECT) as reader:
+        found = reader.get_event("evt_1")
+    assert found is not None and found.properties == properties
+    assert type(found.properties["big"]) is int

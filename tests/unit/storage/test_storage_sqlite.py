@@ -3,6 +3,7 @@ durability across reopen and ``kill -9``, and queries that run on indexes."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -352,6 +353,21 @@ def test_rule_usage_moves_into_the_user_rows_when_migrated(
     with store._connection() as conn:
         tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
     assert "rule_usage" not in tables
+    store.close()
+
+
+def test_a_trace_stored_expanded_by_an_earlier_server_still_reads(path: Path) -> None:
+    from questline_mock.domain import Trace
+
+    expanded = [{"rule_id": "r1", "matched": True, "skipped_reason": None, "conditions": None}]
+    store = open_store(path)
+    with store.unit_of_work(PROJECT) as uow:
+        uow.insert_event(event(1))
+    with store._connection() as conn:
+        conn.execute("UPDATE events SET trace = ? WHERE id = 'evt_1'", (json.dumps(expanded),))
+    with store.read(PROJECT) as reader:
+        found = reader.get_event("evt_1")
+    assert found is not None and found.trace == Trace.of(expanded)
     store.close()
 
 
