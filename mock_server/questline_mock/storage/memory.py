@@ -15,6 +15,7 @@ their ``with`` block.
 from __future__ import annotations
 
 import functools
+import itertools
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -62,6 +63,7 @@ from .memory_state import (
     log_add,
     log_append,
     log_del,
+    log_extend,
     log_insort,
     log_remove,
     log_set,
@@ -216,7 +218,8 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         # Interned: the user id and type are shared by many rows and index keys.
         user_id, event_type = sys.intern(event.user_id), sys.intern(event.type)
         result = pack(event.result)  # alone, so a message repeating it can share it
-        rest: tuple[Any, ...] = (event.received_at, event.status, result)
+        # The time as microseconds: a datetime's zone pickles slowly, an int at once.
+        rest: tuple[Any, ...] = (to_us(event.received_at), event.status, result)
         # The trace's plan is shared between events (and immutable): kept by reference.
         rest += (event.rules_triggered, event.actions_executed, event.trace.outcomes)
         row = EventRow(
@@ -340,38 +343,46 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
 
     @_atomic
     def insert_message(self, message: OutboxMessage) -> OutboxMessage:
-        log, p, m = self._w(), self._p, message
-        key = compact(m.id, "msg")
-        if key in p.messages:
-            raise StorageError(f"message {m.id!r} already exists")
-        seq = p.message_seq + 1
-        log_setattr(log, p, "message_seq", seq)
-        event, data = self._event_data(m, log)
-        run = self._last_run
-        joins = (
-            run is not None
-            and m.user_id is not None
-            and run.user_id == m.user_id
-            and run.created_at == m.created_at
-            and run.seq + len(run) == seq
-            and (event is None or run.event is event)
-        )
-        if not joins:
-            run = MessageRun(seq, m.user_id, m.created_at, event)
-            log_add(log, p.msg_all, run)
-            if run.user_id is not None:
-                log_append(log, bucket(log, p.msg_by_user, run.user_id, list), run)
-        assert run is not None
-        for item in (key, m.type, data):
-            log_append(log, run.items, item)
-        log_set(log, p.messages, key, run)
-        self._last_run = run
-        # The caller's data, now stored frozen: changing it changes nothing stored.
-        return OutboxMessage(m.id, m.type, m.created_at, m.data, m.user_id, seq)
+        return self._insert_messages((message,))[0]
 
     @_atomic
     def insert_messages(self, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
-        return [self.insert_message(message) for message in messages]
+        return self._insert_messages(messages)
+
+    def _insert_messages(self, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+        log, p = self._w(), self._p
+        keys = [compact(m.id, "msg") for m in messages]
+        taken: set[int | str] = set()
+        for m, key in zip(messages, keys, strict=True):
+            if key in p.messages or key in taken:
+                raise StorageError(f"message {m.id!r} already exists")
+            taken.add(key)
+        first = p.message_seq + 1
+        log_setattr(log, p, "message_seq", p.message_seq + len(messages))
+        stored: list[OutboxMessage] = []
+        run = self._last_run
+        for seq, key, m in zip(itertools.count(first), keys, messages):
+            event, data = self._event_data(m, log)
+            joins = (
+                run is not None
+                and m.user_id is not None
+                and run.user_id == m.user_id
+                and run.created_at == m.created_at
+                and run.seq + len(run) == seq
+                and (event is None or run.event is event)
+            )
+            if not joins:
+                run = MessageRun(seq, m.user_id, m.created_at, event)
+                log_add(log, p.msg_all, run)
+                if run.user_id is not None:
+                    log_append(log, bucket(log, p.msg_by_user, run.user_id, list), run)
+            assert run is not None
+            log_extend(log, run.items, (key, m.type, data))
+            log_set(log, p.messages, key, run)
+            # The caller's data, now stored frozen: changing it changes nothing stored.
+            stored.append(OutboxMessage(m.id, m.type, m.created_at, m.data, m.user_id, seq))
+        self._last_run = run
+        return stored
 
     def _event_data(self, m: OutboxMessage, log: UndoLog) -> tuple[EventRow | None, Any]:
         """Where ``m``'s data is kept: ``(event row, None)`` when it repeats the last event's

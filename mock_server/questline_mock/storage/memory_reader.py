@@ -89,7 +89,7 @@ def _event(row: EventRow) -> EventRecord:
         type=row.type,
         properties=unpack(row.props),
         occurred_at=from_us(row.occurred_us),
-        received_at=received_at,
+        received_at=from_us(received_at),
         status=status,
         result=unpack(result),
         rules_triggered=rules,

@@ -137,7 +137,13 @@ def log_remove(log: UndoLog, collection: Any, item: Any) -> None:
 
 def log_append(log: UndoLog, items: list[Any], item: Any) -> None:
     items.append(item)
-    log.append((_APPENDED, items, None, None))
+    log.append((_APPENDED, items, 1, None))
+
+
+def log_extend(log: UndoLog, items: list[Any], new: tuple[Any, ...]) -> None:
+    """Append each of ``new`` (one log entry for them all)."""
+    items.extend(new)
+    log.append((_APPENDED, items, len(new), None))
 
 
 def log_insort(log: UndoLog, items: list[Any], item: Any, key: Callable[[Any], Any]) -> None:
@@ -174,7 +180,7 @@ def undo(log: UndoLog, mark: int) -> None:
         elif op == _REMOVED:
             container.add(key)
         elif op == _APPENDED:
-            container.pop()
+            del container[-key:]
         elif op == _INSERTED:
             # Identity, not equality: rows are slot objects without __eq__.
             for index in range(len(container) - 1, -1, -1):
@@ -305,7 +311,7 @@ class MessageRun:
 
 
 class PendingEvent:
-    """An event row's cold data until its unit of work ends: the pickle of ``(received_at,
+    """An event row's cold data until its unit of work ends: the pickle of ``(received_at_us,
     status, result pickle, rules, actions, trace outcomes)`` and the pickled data of the
     outbox messages its step queued. :func:`seal` compresses both into one blob, so the
     messages cost a few bytes each inside the event's compressed record."""
@@ -332,7 +338,7 @@ def _cold(row: EventRow) -> tuple[bytes, Any]:
 
 
 def event_rest(row: EventRow) -> tuple[Any, ...]:
-    """``(received_at, status, result pickle, rules, actions, trace outcomes)`` of an event
+    """``(received_at_us, status, result pickle, rules, actions, trace outcomes)`` of an event
     row (a fresh copy)."""
     return unpack(_cold(row)[0])  # type: ignore[no-any-return]
 

@@ -197,6 +197,8 @@ def test_messages_with_one_id_taken_are_not_written_at_all(store: Storage) -> No
         taken = uow.insert_message(message(2))
         with pytest.raises(StorageError):
             uow.insert_messages([message(1), message(2), message(3)])
+        with pytest.raises(StorageError):  # the same id twice in one call
+            uow.insert_messages([message(5), message(6), message(5)])
         assert uow.insert_messages([message(4)])[0].seq == taken.seq + 1  # the unit goes on
     with store.read(PROJECT) as reader:
         assert [m.id for m in reader.list_messages(10).items] == ["msg_2", "msg_4"]
