@@ -17,11 +17,11 @@ import bisect
 import itertools
 import pickle
 import sys
-import zlib
 from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
+import zstandard
 from sortedcontainers import SortedDict, SortedKeyList, SortedList  # type: ignore[import-untyped]
 
 from ..domain import LedgerEntry, OutboxMessage, User
@@ -46,60 +46,73 @@ def copied(record: Any) -> Any:
     return pickle.loads(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-# Raw deflate with a 4 KiB window: records are small, and a smaller compressor state makes
-# each call several times cheaper than ``zlib.compress`` (which sets up 256 KiB each time).
-_WBITS = -12
-_ZDICT_BYTES = 3800  # a preset dictionary fits the window with room for one record
+class Codec:
+    """Zstandard at its fastest level, with one dictionary (or none): what a row was packed
+    with, kept by the row (shared, never changed) so that it stays readable whatever the
+    project's later dictionaries. Not thread-safe: used under the store's lock."""
 
+    __slots__ = ("_compressor", "_decompressor")
 
-def _compressor(zdict: bytes | None) -> Any:
-    if zdict is None:
-        return zlib.compressobj(1, zlib.DEFLATED, _WBITS, 4)
-    return zlib.compressobj(1, zlib.DEFLATED, _WBITS, 4, zdict=zdict)
+    def __init__(self, dictionary: zstandard.ZstdCompressionDict | None = None) -> None:
+        self._compressor = zstandard.ZstdCompressor(
+            level=1, dict_data=dictionary, write_checksum=False, write_dict_id=False
+        )
+        self._decompressor = zstandard.ZstdDecompressor(dict_data=dictionary)
 
+    def compress(self, raw: bytes) -> bytes:
+        # Copied: zstd allocates its worst case and shrinks it in place, which leaves the
+        # small result holding a large block (940 rather than 570 bytes resident here).
+        return bytes(memoryview(self._compressor.compress(raw)))
 
-def unpack_compressed(blob: bytes, zdict: bytes | None = None) -> Any:
-    if zdict is None:
-        return unpack(zlib.decompress(blob, _WBITS))
-    decompressor = zlib.decompressobj(_WBITS, zdict=zdict)
-    return unpack(decompressor.decompress(blob) + decompressor.flush())
+    def decompress(self, blob: bytes) -> bytes:
+        return self._decompressor.decompress(blob)
 
 
 class Compression:
-    """A preset deflate dictionary for one project's event records, learnt from them.
+    """A zstd dictionary for one project's event records, trained on them.
 
-    One event compressed alone is mostly new to deflate (~60 % of its pickle); primed with
-    a few recent events of the same project, whose keys, rule ids and shapes it repeats,
-    it shrinks to ~15 %. Every 64th record is sampled, and every 1,024 records the last
-    four samples become the dictionary, so it follows rule changes. A row keeps a
-    reference to the dictionary it was compressed with (shared, immutable bytes), so a
-    new dictionary never makes an old row unreadable. Not part of the data: nothing here
-    is rolled back with a unit of work.
+    One event compressed alone is mostly new to the compressor (about half its pickle
+    remains); with a dictionary trained on recent events of the same project, whose keys,
+    rule ids and shapes it repeats, it shrinks to about a tenth, four times faster than
+    deflate primed with samples did. Every 16th record is sampled (the last 128 are kept);
+    a dictionary is trained after 512 records and again every 8,192, so it follows rule
+    changes (training takes ~10 ms). Not part of the data: nothing here is rolled back
+    with a unit of work.
     """
 
-    __slots__ = ("count", "primed", "samples", "zdict")
+    SAMPLE_EVERY = 16
+    SAMPLES = 128
+    FIRST_TRAINING = 512
+    TRAINING_EVERY = 8192
+    DICTIONARY_BYTES = 4096
+
+    __slots__ = ("codec", "count", "samples")
 
     def __init__(self) -> None:
         self.count = 0
         self.samples: list[bytes] = []
-        self.zdict: bytes | None = None
-        # A compressor with the dictionary already loaded: each record starts from a copy
-        # of it, not from a fresh one hashing the whole dictionary again.
-        self.primed = _compressor(None)
+        self.codec = Codec()
 
-    def pack(self, record: object) -> tuple[bytes, bytes | None]:
-        """``(compressed pickle, the dictionary it needs)``."""
+    def pack(self, record: object) -> tuple[bytes, Codec]:
+        """``(compressed pickle, the codec that reads it)``."""
         raw = pack(record)
-        zdict = self.zdict
-        compressor = self.primed.copy()
-        blob = compressor.compress(raw) + compressor.flush()
+        codec = self.codec
+        blob = codec.compress(raw)
         self.count += 1
-        if self.count % 64 == 1:
-            self.samples = [*self.samples[-3:], raw]
-            if zdict is None or self.count % 1024 == 1:
-                self.zdict = b"".join(self.samples)[-_ZDICT_BYTES:]
-                self.primed = _compressor(self.zdict)
-        return blob, zdict
+        if self.count % self.SAMPLE_EVERY == 1:
+            self.samples = [*self.samples[1 - self.SAMPLES :], raw]
+        if self.count == self.FIRST_TRAINING or self.count % self.TRAINING_EVERY == 0:
+            try:
+                trained = zstandard.train_dictionary(self.DICTIONARY_BYTES, self.samples)
+            except zstandard.ZstdError:  # too few distinct samples: keep what we have
+                pass
+            else:
+                self.codec = Codec(trained)
+        return blob, codec
+
+
+def unpack_compressed(blob: bytes, codec: Codec) -> Any:
+    return unpack(codec.decompress(blob))
 
 
 # -- the undo log ---------------------------------------------------------------------------
@@ -196,8 +209,8 @@ class EventRow:
     """One stored event: the indexed fields, its properties and the rest as pickles."""
 
     __slots__ = (
-        "blob", "event_id", "id", "occurred_us", "plan", "props", "seq", "type", "user_id",
-        "zdict",
+        "blob", "codec", "event_id", "id", "occurred_us", "plan", "props", "seq", "type",
+        "user_id",
     )  # fmt: skip
 
     def __init__(
@@ -211,7 +224,7 @@ class EventRow:
         props: bytes,
         blob: bytes | PendingEvent,
         plan: Any = None,
-        zdict: bytes | None = None,
+        codec: Codec | None = None,
     ) -> None:
         self.seq = seq
         self.id = id
@@ -222,7 +235,7 @@ class EventRow:
         self.props = props
         self.blob = blob
         self.plan = plan  # the event's Trace.plan, shared (None: the outcomes are JSON)
-        self.zdict = zdict  # the preset dictionary ``blob`` was compressed with
+        self.codec = codec  # what ``blob`` was compressed with, once it is
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -327,14 +340,15 @@ def seal(row: EventRow, compression: Compression) -> None:
     """Compress a pending row (at the end of its outermost unit of work)."""
     pending = row.blob
     if isinstance(pending, PendingEvent):
-        row.blob, row.zdict = compression.pack((pending.raw, tuple(pending.messages)))
+        row.blob, row.codec = compression.pack((pending.raw, tuple(pending.messages)))
 
 
 def _cold(row: EventRow) -> tuple[bytes, Any]:
     """``(rest pickle, message data)`` of a row, pending or sealed."""
     if isinstance(row.blob, PendingEvent):
         return row.blob.raw, row.blob.messages
-    return unpack_compressed(row.blob, row.zdict)  # type: ignore[no-any-return]
+    assert row.codec is not None
+    return unpack_compressed(row.blob, row.codec)  # type: ignore[no-any-return]
 
 
 def event_rest(row: EventRow) -> tuple[Any, ...]:

@@ -1,4 +1,4 @@
-"""The memory store's record compression: a dictionary learnt from recent records."""
+"""The memory store's record compression: a zstd dictionary trained on recent records."""
 
 from __future__ import annotations
 
@@ -12,13 +12,24 @@ def record(n: int) -> dict[str, object]:
     }
 
 
-def test_every_record_reads_back_with_the_dictionary_it_was_packed_with() -> None:
+def test_every_record_reads_back_with_the_codec_it_was_packed_with() -> None:
     compression = Compression()
-    packed = [compression.pack(record(n)) for n in range(2_500)]  # the dictionary changes
-    dictionaries = {id(zdict) for _, zdict in packed if zdict is not None}
-    assert len(dictionaries) >= 3 and packed[0][1] is None
-    assert [unpack_compressed(blob, zdict) for blob, zdict in packed] == [
-        record(n) for n in range(2_500)
+    count = 2 * Compression.TRAINING_EVERY + 100  # trained at 512, 8,192 and 16,384
+    packed = [compression.pack(record(n)) for n in range(count)]
+    codecs = list(dict.fromkeys(codec for _, codec in packed))
+    assert len(codecs) == 4
+    assert [unpack_compressed(blob, codec) for blob, codec in packed] == [
+        record(n) for n in range(count)
     ]
     first = len(packed[0][0])
     assert all(len(blob) < first / 2 for blob, _ in packed[-100:])  # the dictionary pays
+
+
+def test_too_few_samples_to_train_keep_the_codec_in_use() -> None:
+    class Sparse(Compression):
+        SAMPLE_EVERY = 10_000  # one sample when training comes: zstd refuses to train
+
+    compression = Sparse()
+    packed = [compression.pack(record(n)) for n in range(Compression.FIRST_TRAINING + 1)]
+    assert len({codec for _, codec in packed}) == 1
+    assert unpack_compressed(*packed[-1]) == record(Compression.FIRST_TRAINING)
