@@ -78,6 +78,7 @@ from .sqlite_schema import (
     streak_row,
     user_row,
 )
+from .sqlite_written import ABSENT, WrittenRows
 
 
 def _marks(columns: str) -> str:
@@ -136,11 +137,13 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
         ranks: RankCache,
         after_commit: Callable[[Callable[[], None]], None],
         config: ConfigCache,
+        written: WrittenRows,
     ) -> None:
         super().__init__(conn, project_id, ranks, config)
         self._config_cache = config
         self._ranks_mirror = ranks
         self._after_commit = after_commit
+        self._written = written
 
     def _x(self, sql: str, *params: Any) -> sqlite3.Cursor:
         return self._q(sql, (self._p, *params))
@@ -153,6 +156,7 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
             yield
         except BaseException:
             self._q("ROLLBACK TO write")
+            self._written.forget()
             raise
         finally:
             self._q("RELEASE write")
@@ -163,10 +167,18 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
         self._after_commit(change)
 
     # -- users ---------------------------------------------------------------------------
+    def get_user(self, user_id: str) -> User | None:
+        found = self._written.user(self._p, user_id)
+        if found is ABSENT:
+            return super().get_user(user_id)
+        return found  # type: ignore[return-value]
+
     def put_user(self, user: User) -> None:
         self._x(_PUT_USER, *user_row(user))
+        self._written.wrote_user(self._p, user.id, user)
 
     def delete_user(self, user_id: str) -> None:
+        self._written.wrote_user(self._p, user_id, None)
         self._x("DELETE FROM users WHERE project_id = ? AND id = ?", user_id)
         for table in USER_TABLES:
             self._x(f"DELETE FROM {table} WHERE project_id = ? AND user_id = ?", user_id)
@@ -284,6 +296,7 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
         except sqlite3.IntegrityError as exc:
             raise StorageError(f"message {m.id!r} already exists") from exc
         self._q("UPDATE projects SET message_seq = ? WHERE id = ?", (seq, self._p))
+        self._written.wrote_message_seq(self._p, seq)
         # As stored, without reading it back: only the seq is new.
         return OutboxMessage(m.id, m.type, m.created_at, m.data, m.user_id, seq)
 
@@ -294,7 +307,11 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
             with self._savepoint():
                 return [self.insert_message(m) for m in messages]
         # One statement, so all or none; the counter moves once.
-        (last,) = self._q("SELECT message_seq FROM projects WHERE id = ?", (self._p,)).fetchone()
+        last = self._written.message_seq(self._p)
+        if last is None:
+            (last,) = self._q(
+                "SELECT message_seq FROM projects WHERE id = ?", (self._p,)
+            ).fetchone()
         params: list[Any] = []
         for seq, m in enumerate(messages, last + 1):
             params += (self._p, m.id, m.type, to_us(m.created_at), dumps(m.data), m.user_id, seq)
@@ -304,6 +321,7 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
         except sqlite3.IntegrityError as exc:
             raise StorageError(f"a message id among {[m.id for m in messages]} exists") from exc
         self._q("UPDATE projects SET message_seq = ? WHERE id = ?", (last + len(messages), self._p))
+        self._written.wrote_message_seq(self._p, last + len(messages))
         return [
             OutboxMessage(m.id, m.type, m.created_at, m.data, m.user_id, seq)
             for seq, m in enumerate(messages, last + 1)
@@ -339,6 +357,7 @@ class SQLiteStorage(Storage):
         self._closed = False
         self._ranks = RankCache(self._load_board)
         self._config = ConfigCache()
+        self._written = WrittenRows()
         conn = self._open()
         try:
             prepare(conn)
@@ -396,6 +415,11 @@ class SQLiteStorage(Storage):
         it rolls back)."""
         self._local.after_commit[-1].append(change)
 
+    def _forget(self) -> None:
+        """What this thread knew in its transaction: versions, rows it wrote."""
+        self._config.forget()
+        self._written.forget()
+
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[sqlite3.Connection]:
         """A transaction, or a savepoint inside this thread's open one.
@@ -421,13 +445,13 @@ class SQLiteStorage(Storage):
                 )
                 pending.append([])
                 if not conn.in_transaction:
-                    self._config.forget()
+                    self._forget()
                 conn.execute(begin)
                 try:
                     yield conn
                 except BaseException:
                     pending.pop()
-                    self._config.forget()  # a rolled-back write may have moved a version
+                    self._forget()  # a rolled-back write may have moved a version
                     for statement in rollback if write else [commit]:
                         conn.execute(statement)
                     raise
@@ -436,7 +460,7 @@ class SQLiteStorage(Storage):
                 finally:
                     changes = pending.pop()
                     if not pending:
-                        self._config.forget()
+                        self._forget()
                 if pending:  # a savepoint: its changes wait for the enclosing commit
                     pending[-1].extend(changes)
                 else:  # committed, and still under the write lock: in commit order
@@ -510,7 +534,9 @@ class SQLiteStorage(Storage):
     def unit_of_work(self, project_id: str) -> Iterator[UnitOfWork]:
         with self._transaction(write=True) as conn:
             self._require(conn, project_id)
-            uow = _SQLiteUnitOfWork(conn, project_id, self._ranks, self._after_commit, self._config)
+            uow = _SQLiteUnitOfWork(
+                conn, project_id, self._ranks, self._after_commit, self._config, self._written
+            )
             try:
                 yield uow
             finally:

@@ -105,6 +105,32 @@ def test_message_seqs_of_a_failed_unit_are_given_again(store: Storage) -> None:
         assert uow.insert_message(message(2)).seq == 1
 
 
+def test_message_seqs_a_rolled_back_nested_unit_took_are_given_again(store: Storage) -> None:
+    with store.unit_of_work(PROJECT) as outer:
+        assert [m.seq for m in outer.insert_messages([message(1), message(2)])] == [1, 2]
+        with pytest.raises(Boom), store.unit_of_work(PROJECT) as inner:
+            assert [m.seq for m in inner.insert_messages([message(3), message(4)])] == [3, 4]
+            raise Boom
+        assert [m.seq for m in outer.insert_messages([message(5), message(6)])] == [3, 4]
+        assert outer.insert_message(message(7)).seq == 5
+        assert [m.seq for m in outer.insert_messages([message(8), message(9)])] == [6, 7]
+    with store.read(PROJECT) as reader:
+        assert [m.seq for m in reader.list_messages(10).items] == [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_a_user_read_inside_a_unit_is_the_readers_own_copy(store: Storage) -> None:
+    with store.unit_of_work(PROJECT) as uow:
+        written = user("u1", traits={"tier": "gold"}, balances={"coins": 5})
+        uow.put_user(written)
+        written.balances["coins"] = 99  # the caller's object is not what is stored
+        first = uow.get_user("u1")
+        assert first is not None and first.balances == {"coins": 5}
+        first.traits["tier"] = "lead"
+        first.rule_usage["r1"] = usage()
+        again = uow.get_user("u1")
+        assert again is not None and again.traits == {"tier": "gold"} and again.rule_usage == {}
+
+
 def test_reads_inside_a_unit_see_its_own_writes(store: Storage) -> None:
     seed(store)
     with store.unit_of_work(PROJECT) as uow:

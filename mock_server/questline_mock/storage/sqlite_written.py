@@ -1,0 +1,69 @@
+"""What a write transaction wrote and will read again, kept beside SQLite.
+
+An event reads its user and writes it back, and the next event of that user in the same
+batch reads it again; each message insert reads the project's message counter. Inside
+one write transaction nobody else can write (it holds the file's write lock), so the
+transaction's own last write is what SQL would answer: kept here, a repeated read costs
+a copy instead of a query and a JSON parse.
+
+Per thread, like the transaction. Forgotten whenever the transaction begins, ends, or
+rolls back, to a savepoint too (what was written after it is gone).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+
+from ..domain import User
+from ..jsonutil import copy_json
+
+ABSENT = object()  # not known here: ask SQL
+
+
+class _Written:
+    __slots__ = ("message_seq", "users")
+
+    def __init__(self) -> None:
+        self.users: dict[tuple[str, str], User | None] = {}
+        self.message_seq: dict[str, int] = {}
+
+
+def _copy(user: User) -> User:
+    return dataclasses.replace(
+        user,
+        traits=copy_json(user.traits),
+        balances=dict(user.balances),
+        event_counts=dict(user.event_counts),
+        rule_usage=dict(user.rule_usage),  # its values are immutable tuples
+    )
+
+
+class WrittenRows:
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def _written(self) -> _Written:
+        written: _Written | None = getattr(self._local, "written", None)
+        if written is None:
+            written = self._local.written = _Written()
+        return written
+
+    def forget(self) -> None:
+        """This thread's transaction began, ended, or rolled back (to a savepoint too)."""
+        self._local.written = None
+
+    def user(self, project_id: str, user_id: str) -> User | object | None:
+        """A copy of the user as this transaction last wrote it, None if it deleted them,
+        or :data:`ABSENT`."""
+        found = self._written().users.get((project_id, user_id), ABSENT)
+        return _copy(found) if isinstance(found, User) else found
+
+    def wrote_user(self, project_id: str, user_id: str, user: User | None) -> None:
+        self._written().users[(project_id, user_id)] = None if user is None else _copy(user)
+
+    def message_seq(self, project_id: str) -> int | None:
+        return self._written().message_seq.get(project_id)
+
+    def wrote_message_seq(self, project_id: str, seq: int) -> None:
+        self._written().message_seq[project_id] = seq
