@@ -32,30 +32,38 @@ class IdMaker:
         self._high_text = ""
 
     def __call__(self, prefix: str, now: datetime) -> str:
+        return self.many(prefix, now, 1)[0]
+
+    def many(self, prefix: str, now: datetime, count: int) -> list[str]:
+        """``count`` ids in order (one step's messages), for the price of one lock."""
         last_now, ms = self._now  # one read: another thread may replace it
         if now is not last_now:  # a step makes all its ids with one ``now``
             ms = int(now.timestamp() * 1000)
             self._now = (now, ms)
+        made: list[tuple[str, int]] = []
         with self._lock:
-            if ms <= self._last_ms:
-                # Same (or an earlier, sandbox-rewound) millisecond: keep order by counting up.
-                random = self._last_random = (self._last_random + 1) % (1 << _RANDOM_BITS)
-                if random & 1023 == 0:  # a carry out of the last two characters
+            for _ in range(count):
+                if ms <= self._last_ms:
+                    # Same (or an earlier, sandbox-rewound) millisecond: count up, in order.
+                    random = self._last_random = (self._last_random + 1) % (1 << _RANDOM_BITS)
+                    if random & 1023 == 0:  # a carry out of the last two characters
+                        self._high_text = _random_text(random)[:-2]
+                        if random == 0:  # wrapped: carry into the time part, as the value would
+                            self._last_ms += 1
+                            self._time_text = _encode(self._last_ms << _RANDOM_BITS)[:10]
+                else:
+                    random = self._last_random = int.from_bytes(os.urandom(10), "big")
+                    self._last_ms = ms
+                    self._time_text = _encode(ms << _RANDOM_BITS)[:10]
                     self._high_text = _random_text(random)[:-2]
-                    if random == 0:  # wrapped: carry into the time part, as the value would
-                        self._last_ms += 1
-                        self._time_text = _encode(self._last_ms << _RANDOM_BITS)[:10]
-            else:
-                random = self._last_random = int.from_bytes(os.urandom(10), "big")
-                self._last_ms = ms
-                self._time_text = _encode(ms << _RANDOM_BITS)[:10]
-                self._high_text = _random_text(random)[:-2]
-            text = f"{prefix}_{self._time_text}{self._high_text}{_PAIRS[random & 1023]}"
-            value = (self._last_ms << _RANDOM_BITS) | random
-        if len(_MADE) >= _MADE_MAX:
+                text = f"{prefix}_{self._time_text}{self._high_text}{_PAIRS[random & 1023]}"
+                made.append((text, (self._last_ms << _RANDOM_BITS) | random))
+        if len(_MADE) + count > _MADE_MAX:
             _MADE.clear()
-        _MADE[text] = len(prefix) + 1, value
-        return text
+        body = len(prefix) + 1
+        for text, value in made:
+            _MADE[text] = body, value
+        return [text for text, _ in made]
 
 
 def _random_text(random: int) -> str:

@@ -12,7 +12,6 @@ rolls back, to a savepoint too (what was written after it is gone).
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 
 from ..domain import User
@@ -29,14 +28,12 @@ class _Written:
         self.message_seq: dict[str, int] = {}
 
 
-def _copy(user: User) -> User:
-    return dataclasses.replace(
-        user,
-        traits=copy_json(user.traits),
-        balances=dict(user.balances),
-        event_counts=dict(user.event_counts),
-        rule_usage=dict(user.rule_usage),  # its values are immutable tuples
-    )
+def _copy(u: User) -> User:
+    return User(
+        u.id, u.created_at, u.updated_at, u.display_name, u.email, u.timezone,
+        copy_json(u.traits), u.xp, u.level, dict(u.balances), u.last_event_at,
+        dict(u.event_counts), dict(u.rule_usage),  # usage values are immutable tuples
+    )  # fmt: skip
 
 
 class WrittenRows:

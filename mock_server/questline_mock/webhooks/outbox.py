@@ -25,8 +25,12 @@ def enqueue(
 ) -> list[OutboxMessage]:
     if not events:
         return []
+    names = ids.many("msg", now, len(events))
     stored = uow.insert_messages(
-        [OutboxMessage(ids.new("msg", now), e.type, now, e.data, e.user_id) for e in events]
+        [
+            OutboxMessage(name, e.type, now, e.data, e.user_id)
+            for name, e in zip(names, events, strict=True)
+        ]
     )
     endpoints = [e for e in uow.list_webhook_endpoints().items if e.enabled]
     for message in stored:

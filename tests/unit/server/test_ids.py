@@ -56,3 +56,14 @@ def test_counting_up_carries_into_every_character(monkeypatch: pytest.MonkeyPatc
         made = [make("evt", t0) for _ in range(8)]
         expected = [(ms << 80) + start + k for k in range(8)]
         assert [m.removeprefix("evt_") for m in made] == [_encode(v) for v in expected]
+
+
+def test_many_ids_at_once_are_those_one_at_a_time_would_be(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    t0 = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+    monkeypatch.setattr(os, "urandom", lambda n: (1020).to_bytes(n, "big"))
+    one_by_one, at_once = IdMaker(), IdMaker()
+    singles = [one_by_one("msg", t0) for _ in range(7)]
+    assert at_once.many("msg", t0, 3) + at_once.many("msg", t0, 4) == singles
+    assert at_once.many("msg", t0, 0) == []
