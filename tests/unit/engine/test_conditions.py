@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from questline_mock.engine.conditions import (
     MISSING,
     OPERATORS,
@@ -268,3 +270,35 @@ def test_shorthand_is_evaluated_inside_trees() -> None:
     facts = DictFacts({"properties.score": 95})
     condition = {"all": [{"type": "property_gte", "property": "score", "value": 80}]}
     assert evaluate(condition, facts)[0] is True
+
+
+VALUES = st.one_of(
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.none(),
+    st.sampled_from(["80", " 42 ", "1e2", "abc", "", "2026-03-02T09:00:00Z", "1" * 5000]),
+    st.lists(st.integers(-3, 3), max_size=3),
+    st.just(MISSING),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(operator=st.sampled_from(sorted(OPERATORS)), actual=VALUES, expected=VALUES)
+def test_a_compiled_leaf_answers_as_the_operator_does(
+    operator: str, actual: Any, expected: Any
+) -> None:
+    """Compiled leaves bind their operator with shortcuts (numbers coerced once, integers
+    compared at once); every one must give ``compare``'s answer, inside all/any/not too."""
+    if expected is MISSING:
+        expected = None
+    leaf = {"fact": "x", "operator": operator, "value": expected}
+    facts = DictFacts({} if actual is MISSING else {"x": actual})
+    if actual is MISSING and not OPERATORS[operator].accepts_missing:
+        expected_result = False  # a missing fact fails every operator but (not_)exists
+    else:
+        expected_result = compare(operator, actual, expected)
+    assert evaluate(leaf, facts)[0] is expected_result
+    assert evaluate({"all": [leaf, leaf]}, facts)[0] is expected_result
+    assert evaluate({"any": [leaf, {"not": leaf}]}, facts)[0] is True
+    assert evaluate({"not": leaf}, facts)[0] is (not expected_result)
