@@ -70,7 +70,6 @@ from .memory_state import (
     log_setattr,
     pack,
     seal,
-    seq_index,
     undo,
     unpack,
     user_row,
@@ -98,6 +97,11 @@ def _atomic(
             raise
 
     return apply
+
+
+def _without(rows: list[Any], user_id: str) -> list[Any]:
+    """A seq-ordered list of rows (events, message runs) without one user's."""
+    return [row for row in rows if row.user_id != user_id]
 
 
 class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
@@ -135,12 +139,15 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
             log_del(log, p.users, user_id)
             log_del(log, p.user_order, row.seq)
         types: set[str] = set()
-        for event in p.ev_by_user.get(user_id, []):
-            log_remove(log, p.ev_all, event)
-            log_remove(log, p.ev_by_type[event.type], event)
+        theirs = p.ev_by_user.get(user_id, [])
+        for event in theirs:
             log_del(log, p.events, event.id)
             log_del(log, p.events_by_event_id, event.event_id)
             types.add(event.type)
+        if theirs:  # the seq-ordered lists are rebuilt without them: one pass each
+            log_setattr(log, p, "ev_all", _without(p.ev_all, user_id))
+            for event_type in types:
+                log_set(log, p.ev_by_type, event_type, _without(p.ev_by_type[event_type], user_id))
         log_del(log, p.ev_by_user, user_id)
         for event_type in types:
             log_del(log, p.ev_by_user_type, (user_id, event_type))
@@ -156,8 +163,10 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
             log_remove(log, board.order, board.by_user[user_id])
             log_del(log, board.by_user, user_id)
         log_del(log, p.user_boards, user_id)
-        for run in p.msg_by_user.get(user_id, []):
-            log_remove(log, p.msg_all, run)
+        runs = p.msg_by_user.get(user_id, [])
+        if runs:
+            log_setattr(log, p, "msg_all", _without(p.msg_all, user_id))
+        for run in runs:
             for message_key in run.items[::3]:
                 log_del(log, p.messages, message_key)
                 for key in list(p.dlv_by_message.get(expand(message_key, "msg"), {})):
@@ -238,8 +247,8 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         )
         log_set(log, p.events, row.id, row)
         log_set(log, p.events_by_event_id, row.event_id, row)
-        log_add(log, p.ev_all, row)
-        log_add(log, bucket(log, p.ev_by_type, event_type, seq_index), row)
+        log_append(log, p.ev_all, row)  # seqs only grow: appending keeps the order
+        log_append(log, bucket(log, p.ev_by_type, event_type, list), row)
         log_append(log, bucket(log, p.ev_by_user, user_id, list), row)
         pair = (user_id, event_type)
         log_append(log, bucket(log, p.ev_by_user_type, pair, list), row)
@@ -373,7 +382,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
             )
             if not joins:
                 run = MessageRun(seq, m.user_id, m.created_at, event)
-                log_add(log, p.msg_all, run)
+                log_append(log, p.msg_all, run)  # seqs only grow
                 if run.user_id is not None:
                     log_append(log, bucket(log, p.msg_by_user, run.user_id, list), run)
             assert run is not None

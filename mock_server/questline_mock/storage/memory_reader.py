@@ -102,12 +102,8 @@ def _messages_after(runs: Any, after: int | None) -> Iterator[tuple[int, tuple[A
     """``(seq, (run, index))`` of every message in seq-ordered ``runs`` with ``seq > after``."""
     start = 0
     if after is not None:  # the run holding after + 1, or the first one past it
-        if isinstance(runs, list):
-            start = max(0, bisect.bisect_right(runs, after + 1, key=by_seq) - 1)
-        else:
-            start = max(0, runs.bisect_key_right(after + 1) - 1)
-    found = itertools.islice(runs, start, None) if isinstance(runs, list) else runs.islice(start)
-    for run in found:
+        start = max(0, bisect.bisect_right(runs, after + 1, key=by_seq) - 1)
+    for run in itertools.islice(runs, start, None):
         first = 0 if after is None else max(0, after + 1 - run.seq)
         for i in range(first, len(run)):
             yield run.seq + i, (run, i)
@@ -203,9 +199,8 @@ class MemoryReader(Reader):
         elif filter.user_id is not None:
             rows = _newest_first(p.ev_by_user.get(filter.user_id, []), before)
         else:
-            index = p.ev_all if filter.type is None else p.ev_by_type.get(filter.type)
-            found = () if index is None else index.irange_key(None, before, (True, False), True)
-            rows = ((row.seq, row) for row in found)
+            index = p.ev_all if filter.type is None else p.ev_by_type.get(filter.type, [])
+            rows = _newest_first(index, before)
         if filter.since is not None or filter.until is not None:
             # The order is insertion order, which no time index gives, so the time bounds
             # filter the walk (as SQLite does); it stops at the page's last match.

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
 import zstandard
-from sortedcontainers import SortedDict, SortedKeyList, SortedList  # type: ignore[import-untyped]
+from sortedcontainers import SortedDict, SortedList  # type: ignore[import-untyped]
 
 from ..domain import LedgerEntry, OutboxMessage, User
 from ..ids import expand
@@ -526,10 +526,6 @@ def by_occurred(row: EventRow) -> int:
     return row.occurred_us
 
 
-def seq_index() -> Any:
-    return SortedKeyList(key=by_seq)
-
-
 class Board:
     """One leaderboard period: an order-statistics list of ``(-score, reached_us, user)``.
 
@@ -572,8 +568,8 @@ class ProjectState:
         self.levels: Any = None  # the levels document, shared like a definition
         self.events: dict[str, EventRow] = {}
         self.events_by_event_id: dict[str, EventRow] = {}
-        self.ev_all: Any = seq_index()
-        self.ev_by_type: dict[str, Any] = {}  # SortedKeyList by seq
+        self.ev_all: list[EventRow] = []  # by seq (appended in seq order)
+        self.ev_by_type: dict[str, list[EventRow]] = {}  # by seq
         # Only ever dropped whole (delete_user), so plain lists appended in seq order.
         self.ev_by_user: dict[str, list[EventRow]] = {}
         self.ev_by_user_type: dict[tuple[str, str], list[EventRow]] = {}
@@ -593,7 +589,7 @@ class ProjectState:
         self.endpoints: dict[str, OrderedRow] = {}
         self.endpoint_order: Any = SortedDict()
         self.messages: dict[int | str, MessageRun] = {}  # message id -> the run holding it
-        self.msg_all: Any = seq_index()
+        self.msg_all: list[MessageRun] = []  # by seq
         self.msg_by_user: dict[str, list[MessageRun]] = {}
         self.deliveries: dict[tuple[str, str], ExpiringRow] = {}
         self.dlv_by_endpoint: dict[str, dict[tuple[str, str], None]] = {}
