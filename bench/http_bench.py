@@ -6,9 +6,9 @@ with waitress). Issue 5: a project of 10 rules (conditions on properties and one
 aggregate), 2 currencies and a level curve: events/s through single ``POST /v1/events``
 against ``GET /v1/health`` on the same server (target: ratio >= 0.5), and through
 ``/v1/events/batch`` of 500 (target: >= 10x the single-POST rate); memory and SQLite.
-Health, single events and three batches are measured in turn over five rounds and each
+Health, single events and two batches are measured in turn over ten short rounds and each
 ratio is the median of the rounds' ratios, so a noisy neighbour slows both of its sides
-alike.
+alike and a slow round does not move the result.
 
 Run: ``.venv/bin/python bench/http_bench.py`` (``--quick`` for a smoke run).
 """
@@ -111,8 +111,8 @@ def event(i: int, user_count: int = 200) -> dict[str, object]:
     }
 
 
-ROUNDS = 5  # health, single events and batches measured in turn, this many times
-BATCHES = 3  # batches of 500 per round: one is a single ~0.1 s request, too short to time
+ROUNDS = 10  # health, single events and batches measured in turn, this many times
+BATCHES = 2  # batches of 500 per round: one is a single ~0.1 s request, too short to time
 
 
 def measure(kind: str, storage: str, n: int, stress: bool = False) -> dict[str, float]:
