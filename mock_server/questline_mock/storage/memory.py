@@ -110,8 +110,8 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         self._log: UndoLog | None = log
         # Event rows inserted in the outermost unit of work, sealed when it commits.
         self._pending = pending
-        # The last event inserted: (row, its result, the result's pickle), so that the
-        # message repeating that result (event.processed) can share the stored bytes.
+        # The last event inserted: (row, its result), so that the message repeating that
+        # result (event.processed) is kept as a reference to the event's record.
         self._last_event: tuple[EventRow, JSON] | None = None
         self._last_run: MessageRun | None = None  # the run the next message may join
 
@@ -226,11 +226,16 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
             raise StorageError(f"event {event.id!r} already exists")
         # Interned: the user id and type are shared by many rows and index keys.
         user_id, event_type = sys.intern(event.user_id), sys.intern(event.type)
-        result = pack(event.result)  # alone, so a message repeating it can share it
-        # The time as microseconds: a datetime's zone pickles slowly, an int at once.
-        rest: tuple[Any, ...] = (to_us(event.received_at), event.status, result)
-        # The trace's plan is shared between events (and immutable): kept by reference.
-        rest += (event.rules_triggered, event.actions_executed, event.trace.outcomes)
+        # The time as microseconds: a datetime's zone pickles slowly, an int at once. The
+        # trace's plan is shared between events (and immutable): kept by reference.
+        rest = (
+            to_us(event.received_at),
+            event.status,
+            event.result,
+            event.rules_triggered,
+            event.actions_executed,
+            event.trace.outcomes,
+        )
         row = EventRow(
             p.next_seq(),
             event.id,

@@ -91,7 +91,7 @@ def _event(row: EventRow) -> EventRecord:
         occurred_at=from_us(row.occurred_us),
         received_at=from_us(received_at),
         status=status,
-        result=unpack(result),
+        result=result,
         rules_triggered=rules,
         actions_executed=actions,
         trace=Trace(row.plan, trace),

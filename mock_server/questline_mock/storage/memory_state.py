@@ -325,7 +325,7 @@ class MessageRun:
 
 class PendingEvent:
     """An event row's cold data until its unit of work ends: the pickle of ``(received_at_us,
-    status, result pickle, rules, actions, trace outcomes)`` and the pickled data of the
+    status, result, rules, actions, trace outcomes)`` and the pickled data of the
     outbox messages its step queued. :func:`seal` compresses both into one blob, so the
     messages cost a few bytes each inside the event's compressed record."""
 
@@ -352,13 +352,13 @@ def _cold(row: EventRow) -> tuple[bytes, Any]:
 
 
 def event_rest(row: EventRow) -> tuple[Any, ...]:
-    """``(received_at_us, status, result pickle, rules, actions, trace outcomes)`` of an event
+    """``(received_at_us, status, result, rules, actions, trace outcomes)`` of an event
     row (a fresh copy)."""
     return unpack(_cold(row)[0])  # type: ignore[no-any-return]
 
 
 def event_result(row: EventRow) -> Any:
-    return unpack(event_rest(row)[2])
+    return event_rest(row)[2]
 
 
 def event_message_data(row: EventRow, index: int) -> Any:
