@@ -286,6 +286,18 @@ def test_every_acknowledged_unit_of_work_survives_kill_9(path: Path) -> None:
     store.close()
 
 
+def older_file(path: Path, monkeypatch: pytest.MonkeyPatch, migrations: int, *inserts: str) -> None:
+    """A file made by a server that knew only the first ``migrations`` migrations, with
+    rows put in by ``inserts`` (SQL whose one parameter, if any, is the project id)."""
+    monkeypatch.setattr(sqlite_schema, "MIGRATIONS", sqlite_schema.MIGRATIONS[:migrations])
+    old = open_store(path)
+    with old._connection() as conn:
+        for insert in inserts:
+            conn.execute(insert, (PROJECT,) if "?" in insert else ())
+    old.close()
+    monkeypatch.undo()
+
+
 def test_a_database_from_an_older_schema_is_migrated_in_place(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -294,16 +306,13 @@ def test_a_database_from_an_older_schema_is_migrated_in_place(
     from questline_mock.domain import QuestState
 
     # A file made by a server that knew only the first migration, with a quest state in it.
-    monkeypatch.setattr(sqlite_schema, "MIGRATIONS", sqlite_schema.MIGRATIONS[:1])
-    old = open_store(path)
-    with old._connection() as conn:
-        conn.execute(
-            "INSERT INTO quest_states (project_id, user_id, quest_id, steps, completed_at)"
-            " VALUES (?, 'u1', 'q1', '{\"s1\": 1}', NULL)",
-            (PROJECT,),
-        )
-    old.close()
-    monkeypatch.undo()
+    older_file(
+        path,
+        monkeypatch,
+        1,
+        "INSERT INTO quest_states (project_id, user_id, quest_id, steps, completed_at)"
+        " VALUES (?, 'u1', 'q1', '{\"s1\": 1}', NULL)",
+    )
 
     store = open_store(path)
     assert [version for version, *_ in migrations(path)] == [
@@ -326,30 +335,36 @@ def test_rule_usage_moves_into_the_user_rows_when_migrated(
     from questline_mock.storage._common import to_us
 
     # A file from before migration 4, when rule usage had a table of its own.
-    monkeypatch.setattr(sqlite_schema, "MIGRATIONS", sqlite_schema.MIGRATIONS[:3])
-    old = open_store(path)
-    with old._connection() as conn:
-        for user_id in ("u1", "u2"):
-            conn.execute(
-                "INSERT INTO users (project_id, id, created_at, updated_at, timezone, traits,"
-                " xp, level, balances, event_counts) VALUES (?, ?, 0, 0, 'UTC', '{}', 0, 1,"
-                " '{}', '{}')",
-                (PROJECT, user_id),
-            )
-        for rule_id, count in (("r1", 3), ("r2", 1)):
-            conn.execute(
-                "INSERT INTO rule_usage VALUES (?, 'u1', ?, ?, ?)",
-                (PROJECT, rule_id, count, to_us(T0)),
-            )
-    old.close()
-    monkeypatch.undo()
+    user_row = (
+        "INSERT INTO users (project_id, id, created_at, updated_at, timezone, traits, xp,"
+        " level, balances, event_counts) VALUES (?, '{}', 0, 0, 'UTC', '{{}}', 0, 1, '{{}}',"
+        " '{{}}')"
+    )
+    usage_row = f"INSERT INTO rule_usage VALUES (?, 'u1', '{{}}', {{}}, {to_us(T0)})"
+    older_file(
+        path,
+        monkeypatch,
+        3,
+        user_row.format("u1"),
+        user_row.format("u2"),
+        usage_row.format("r1", 3),
+        usage_row.format("r2", 1),
+        # Another project with a user of the same id: its usage stays its own.
+        "INSERT INTO projects (id, api_key, created_at, clock_offset_seconds)"
+        " VALUES ('proj_other', 'sk_other', 0, 0)",
+        user_row.replace("?", "'proj_other'").format("u1"),
+        usage_row.replace("?", "'proj_other'").format("r1", 7),
+    )
 
     store = open_store(path)
     with store.read(PROJECT) as view:
         u1, u2 = view.get_user("u1"), view.get_user("u2")
-    assert u1 is not None and u2 is not None
+    with store.read("proj_other") as view:
+        other = view.get_user("u1")
+    assert u1 is not None and u2 is not None and other is not None
     assert u1.rule_usage == {"r1": RuleUsage(3, T0), "r2": RuleUsage(1, T0)}
     assert u2.rule_usage == {}
+    assert other.rule_usage == {"r1": RuleUsage(7, T0)}
     with store._connection() as conn:
         tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
     assert "rule_usage" not in tables
