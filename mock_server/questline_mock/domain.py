@@ -94,6 +94,24 @@ class Explainer(Protocol):
     def explain(self, seen: Iterator[Any]) -> tuple[bool, JSON]: ...
 
 
+class StoredPlan:
+    """A trace's plan as a store that keeps JSON reads it back: ``(rule id, condition
+    source or None)`` pairs, compiled (``Trace.compile``) only when the trace is expanded,
+    so listing events never compiles anything."""
+
+    __slots__ = ("entries",)
+
+    def __init__(self, entries: list[tuple[str, Any]]) -> None:
+        self.entries = entries
+
+    def __iter__(self) -> Iterator[tuple[str, Explainer | None]]:
+        compile = Trace.compile
+        if compile is None:
+            raise RuntimeError("import questline_mock.engine to expand a stored explain trace")
+        for rule_id, source in self.entries:
+            yield rule_id, None if source is None else compile(source)
+
+
 class Trace:
     """An event's explain trace: one entry per rule considered, expanded on demand.
 
@@ -114,7 +132,7 @@ class Trace:
 
     def __init__(
         self,
-        plan: tuple[tuple[str, Explainer | None], ...] | None,
+        plan: tuple[tuple[str, Explainer | None], ...] | StoredPlan | None,
         outcomes: tuple[tuple[str | None, tuple[Any, ...] | None], ...] | list[JSON],
     ) -> None:
         self.plan = plan
@@ -222,7 +240,7 @@ class StreakState:
 class RuleUsage(NamedTuple):
     """How often one rule fired for one user, and when last (its limits read this)."""
 
-    count: int
+    fired: int  # times
     last_fired_at: datetime
 
 

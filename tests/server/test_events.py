@@ -116,3 +116,19 @@ def test_properties_ten_levels_deep_are_accepted_however_many_brackets_they_hold
     response = client.post("/v1/events", json=eleven)
     assert response.status_code == 422
     assert response.json["errors"][0]["loc"] == ["body", "properties"]
+
+
+def test_a_rule_comparing_with_an_integer_past_the_float_range_still_judges(
+    client: SpecCheckedClient,
+) -> None:
+    rule = {
+        "trigger": {"event_type": "measured"},
+        "conditions": {"fact": "properties.size", "operator": "lt", "value": 10**400},
+        "actions": [{"type": "grant_xp", "amount": 5}],
+    }
+    assert client.put("/v1/rules/huge", json=rule).status_code == 200
+    for size, granted in ((3, 5), (10**401, 0)):
+        event = {"user_id": "u1", "type": "measured", "properties": {"size": size}}
+        response = client.post("/v1/events", json=event)
+        assert response.status_code == 200
+        assert response.json["effects"]["xp"]["granted"] == granted

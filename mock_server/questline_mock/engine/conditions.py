@@ -318,6 +318,7 @@ class Compiled(abc.ABC):
     """
 
     __slots__ = ("source",)
+    source: Any  # the document a tree's root was compiled from (set on roots only)
 
     def __call__(self, facts: FactReader) -> tuple[bool, JSON]:
         """``(holds, trace)`` in one go (what :func:`evaluate` returns)."""
@@ -459,7 +460,8 @@ def _test(operator: str, expected: Any) -> Callable[[Any], bool]:
         except (TypeError, ValueError, OverflowError):
             return False
 
-    if isinstance(op, Ordering) and type(expected) in (int, float) and math.isfinite(expected):
+    plain_number = type(expected) is int or (type(expected) is float and math.isfinite(expected))
+    if isinstance(op, Ordering) and plain_number:
         compare = op.compare
 
         def integer_first(actual: Any) -> bool:

@@ -19,8 +19,8 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from ..domain import JSON
-from .conditions import MISSING, as_number, run
+from ..domain import JSON, MISSING
+from .conditions import as_number, run
 from .context import EngineContext
 
 

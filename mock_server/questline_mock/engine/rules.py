@@ -118,7 +118,7 @@ def _limit_reached(ctx: EngineContext, rule: PreparedRule) -> bool:
     if rule.max_per_user is None:
         return False
     usage = ctx.user.rule_usage.get(rule.id)
-    return usage is not None and usage.count >= rule.max_per_user
+    return usage is not None and usage.fired >= rule.max_per_user
 
 
 def _cooling_down(ctx: EngineContext, rule: PreparedRule) -> bool:
@@ -172,7 +172,7 @@ def fire(ctx: EngineContext, rule: PreparedRule) -> None:
     at = _occurred_at(ctx)
     ctx.user.rule_usage[rule.id] = (
         # Never moves back: a late event must not reopen a cooldown window.
-        RuleUsage(usage.count + 1, max(usage.last_fired_at, at)) if usage else RuleUsage(1, at)
+        RuleUsage(usage.fired + 1, max(usage.last_fired_at, at)) if usage else RuleUsage(1, at)
     )
     ctx.effects.rules_triggered.append(rule.id)
     ctx.run_actions(rule.actions, rule.source)

@@ -375,6 +375,8 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         log_setattr(log, p, "message_seq", p.message_seq + len(messages))
         stored: list[OutboxMessage] = []
         run = self._last_run
+        if run is not None and p.messages.get(run.items[0]) is not run:
+            run = None  # gone since (a nested unit deleted its user): start a new one
         for seq, key, m in zip(itertools.count(first), keys, messages):
             event, data = self._event_data(m, log)
             joins = (
@@ -405,6 +407,9 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         if self._last_event is None or m.user_id is None:
             return None, freeze(m.data)
         row = self._last_event[0]
+        if self._p.events.get(row.id) is not row:  # deleted since (by a nested unit)
+            self._last_event = None
+            return None, freeze(m.data)
         if self._repeats_result(m):
             return row, None
         pending = row.blob
@@ -417,19 +422,22 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
 
     def _repeats_result(self, m: OutboxMessage) -> bool:
         """Whether ``m.data`` is exactly ``{"user_id": m.user_id, **result}`` of the last
-        event: the same keys holding the very objects that were pickled with the event a
-        moment ago, in this unit of work (a step hands storage finished values and never
-        changes them afterwards, so sharing is proof enough)."""
+        event, keys in that order: the same keys holding the very objects that were pickled
+        with the event a moment ago, in this unit of work (a step hands storage finished
+        values and never changes them afterwards, so sharing is proof enough)."""
         assert self._last_event is not None
         result = self._last_event[1]
         data = m.data
-        if len(data) != len(result) + 1 or next(iter(data)) != "user_id":
+        if len(data) != len(result) + 1:
             return False
-        if type(m.user_id) is not str or type(data["user_id"]) is not str:
+        pairs = iter(data.items())
+        key, user_id = next(pairs)
+        if key != "user_id" or type(user_id) is not str or user_id != m.user_id:
             return False
-        if data["user_id"] != m.user_id:
-            return False
-        return all(data.get(key) is value for key, value in result.items())
+        return all(
+            k == key and v is value
+            for (k, v), (key, value) in zip(pairs, result.items(), strict=True)
+        )
 
     @_atomic
     def put_delivery(self, delivery: Delivery) -> None:

@@ -82,6 +82,7 @@ class Compression:
 
     SAMPLE_EVERY = 16
     SAMPLES = 128
+    SAMPLE_BYTES = 4096
     FIRST_TRAINING = 512
     TRAINING_EVERY = 8192
     DICTIONARY_BYTES = 4096
@@ -100,10 +101,14 @@ class Compression:
         blob = codec.compress(raw)
         self.count += 1
         if self.count % self.SAMPLE_EVERY == 1:
-            self.samples = [*self.samples[1 - self.SAMPLES :], raw]
+            # A record's head (its shape and keys) is what a dictionary learns from; big
+            # properties beyond it would only make training slower (it runs under the
+            # store's lock: ~50 ms at most with 4 KiB samples).
+            self.samples = [*self.samples[1 - self.SAMPLES :], raw[: self.SAMPLE_BYTES]]
         if self.count == self.FIRST_TRAINING or self.count % self.TRAINING_EVERY == 0:
             try:
-                trained = zstandard.train_dictionary(self.DICTIONARY_BYTES, self.samples)
+                samples: list[Any] = self.samples  # the stubs want a list of buffers
+                trained = zstandard.train_dictionary(self.DICTIONARY_BYTES, samples)
             except zstandard.ZstdError:  # too few distinct samples: keep what we have
                 pass
             else:
@@ -155,8 +160,9 @@ def log_append(log: UndoLog, items: list[Any], item: Any) -> None:
 
 def log_extend(log: UndoLog, items: list[Any], new: tuple[Any, ...]) -> None:
     """Append each of ``new`` (one log entry for them all)."""
-    items.extend(new)
-    log.append((_APPENDED, items, len(new), None))
+    if new:  # an entry for none would undo as ``del items[-0:]``: all of them
+        items.extend(new)
+        log.append((_APPENDED, items, len(new), None))
 
 
 def log_insort(log: UndoLog, items: list[Any], item: Any, key: Callable[[Any], Any]) -> None:
@@ -568,8 +574,9 @@ class ProjectState:
         self.levels: Any = None  # the levels document, shared like a definition
         self.events: dict[str, EventRow] = {}
         self.events_by_event_id: dict[str, EventRow] = {}
-        self.ev_all: list[EventRow] = []  # by seq (appended in seq order)
-        self.ev_by_type: dict[str, list[EventRow]] = {}  # by seq
+        # Plain lists appended in seq order (seqs only grow); delete_user rebuilds them.
+        self.ev_all: list[EventRow] = []
+        self.ev_by_type: dict[str, list[EventRow]] = {}
         # Only ever dropped whole (delete_user), so plain lists appended in seq order.
         self.ev_by_user: dict[str, list[EventRow]] = {}
         self.ev_by_user_type: dict[tuple[str, str], list[EventRow]] = {}
@@ -580,7 +587,6 @@ class ProjectState:
         self.quests: dict[str, dict[str, bytes]] = {}
         self.streaks: dict[str, dict[str, ExpiringRow]] = {}
         self.streak_expiry: Any = SortedList()  # (expires_us, user, streak) of active ones
-        # user -> rule -> (count, last_fired_at): a fixed shape of immutable values, no pickle
         self.boards: dict[tuple[str, str], Board] = {}
         self.board_periods: dict[str, set[str]] = {}  # leaderboard -> its period keys
         self.user_boards: dict[str, set[tuple[str, str]]] = {}

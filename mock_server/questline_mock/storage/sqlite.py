@@ -168,6 +168,8 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
 
     # -- users ---------------------------------------------------------------------------
     def get_user(self, user_id: str) -> User | None:
+        if self._conn is None:
+            raise StorageError("this view of the store has ended")
         found = self._written.user(self._p, user_id)
         if found is ABSENT:
             return super().get_user(user_id)
@@ -178,8 +180,8 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
         self._written.wrote_user(self._p, user.id, user)
 
     def delete_user(self, user_id: str) -> None:
-        self._written.wrote_user(self._p, user_id, None)
         self._x("DELETE FROM users WHERE project_id = ? AND id = ?", user_id)
+        self._written.wrote_user(self._p, user_id, None)  # as the users table now says
         for table in USER_TABLES:
             self._x(f"DELETE FROM {table} WHERE project_id = ? AND user_id = ?", user_id)
         self._x(

@@ -30,6 +30,7 @@ from ..domain import (
     Project,
     QuestState,
     RuleUsage,
+    StoredPlan,
     StreakState,
     Trace,
     User,
@@ -343,6 +344,8 @@ _PLANS: dict[int, tuple[Any, bytes]] = {}  # id(plan) -> (plan, its JSON): plans
 
 
 def _plan_json(plan: Any) -> bytes:
+    if isinstance(plan, StoredPlan):  # read back from here: the sources as they were
+        return encode(plan.entries)
     found = _PLANS.get(id(plan))
     if found is not None and found[0] is plan:
         return found[1]
@@ -381,17 +384,12 @@ def trace_from(text: str) -> Trace:
     doc = loads(text)
     if isinstance(doc, list):
         return Trace.of(doc)
-    compile = Trace.compile
-    if compile is None:
-        raise StorageError("no condition compiler is registered to read an explain trace")
-    plan = tuple(
-        (rule_id, None if source is None else compile(source)) for rule_id, source in doc["plan"]
-    )
     outcomes = doc["outcomes"]
     for i, j in doc["missing"]:
         outcomes[i][1][j] = MISSING
     return Trace(
-        plan, tuple((reason, None if seen is None else tuple(seen)) for reason, seen in outcomes)
+        StoredPlan(doc["plan"]),
+        tuple((reason, None if seen is None else tuple(seen)) for reason, seen in outcomes),
     )
 
 

@@ -274,6 +274,7 @@ def test_shorthand_is_evaluated_inside_trees() -> None:
 
 VALUES = st.one_of(
     st.integers(-(10**20), 10**20),
+    st.sampled_from([10**400, -(10**400)]),  # past the float range
     st.floats(allow_nan=False),
     st.booleans(),
     st.none(),

@@ -99,7 +99,7 @@ def streak(
 
 
 def usage(count: int = 1, last_fired: float = 0) -> RuleUsage:
-    return RuleUsage(count=count, last_fired_at=at(last_fired))
+    return RuleUsage(fired=count, last_fired_at=at(last_fired))
 
 
 def score(

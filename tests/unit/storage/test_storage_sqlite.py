@@ -507,3 +507,38 @@ def test_cached_configuration_follows_every_write_rollback_and_other_writer(path
         assert reader.get_levels() is None
     store.close()
     other.close()
+
+
+def test_a_finished_unit_of_work_refuses_reads_too(path: Path) -> None:
+    store = open_store(path)
+    with store.unit_of_work(PROJECT) as uow:
+        uow.put_user(user("u1"))
+        assert uow.get_user("u1") is not None  # from what the unit wrote
+    with pytest.raises(StorageError):
+        uow.get_user("u1")
+    store.close()
+
+
+def test_reading_events_compiles_no_condition_until_a_trace_is_expanded(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from questline_mock.domain import MISSING, Trace
+    from questline_mock.engine.conditions import compile_condition
+
+    condition = {"fact": "properties.n", "operator": "gte", "value": 3}
+    trace = Trace(
+        (("r1", compile_condition(condition)),), (("conditions_not_met", (MISSING, False)),)
+    )
+    store = open_store(path)
+    with store.unit_of_work(PROJECT) as uow:
+        uow.insert_event(event(1, trace=trace))
+    monkeypatch.setattr(Trace, "compile", None)  # as for a program without the engine
+    with store.read(PROJECT) as reader:
+        listed = reader.list_events(EventFilter(), 10).items
+        found = reader.get_event("evt_1")
+    assert [e.id for e in listed] == ["evt_1"] and found is not None
+    with pytest.raises(RuntimeError, match="engine"):
+        found.trace.to_json()
+    monkeypatch.undo()
+    assert found.trace.to_json() == trace.to_json()
+    store.close()

@@ -225,16 +225,33 @@ def test_a_message_repeating_its_events_result_reads_back_exactly(store: Storage
     shared = {"user_id": "u1", **result}
     lookalike = {"user_id": "u1", **result, "effects": {"xp": {"granted": 6}}}
     other_user = {"user_id": "u2", **result}
+    reordered = {"user_id": "u1", **dict(reversed(result.items()))}  # the same, but in order
+    datas = (shared, lookalike, other_user, reordered)
     with store.unit_of_work(PROJECT) as uow:
         uow.insert_event(record)
         stored = uow.insert_messages(
             [
-                dataclasses.replace(message(1), type="event.processed", data=shared),
-                dataclasses.replace(message(2), type="event.processed", data=lookalike),
-                dataclasses.replace(message(3), data=other_user),
+                dataclasses.replace(message(n), type="event.processed", data=data)
+                for n, data in enumerate(datas, 1)
             ]
         )
-    expected = [copy.deepcopy(d) for d in (shared, lookalike, other_user)]
     with store.read(PROJECT) as reader:
-        assert [reader.get_message(m.id).data for m in stored] == expected  # type: ignore[union-attr]
+        found = [reader.get_message(m.id).data for m in stored]  # type: ignore[union-attr]
         assert reader.get_event("evt_1").result == result  # type: ignore[union-attr]
+    assert found == [copy.deepcopy(d) for d in datas]
+    assert [list(d) for d in found] == [list(d) for d in datas]  # keys in the order sent
+
+
+def test_a_message_after_a_nested_unit_deleted_its_user_is_kept(store: Storage) -> None:
+    """The outer unit's last event and message run belonged to a user a nested unit then
+    deleted: the next message for that user starts afresh instead of joining them."""
+    with store.unit_of_work(PROJECT) as outer:
+        outer.insert_event(event(1, result={"n": 1}))
+        outer.insert_messages([message(1), message(2)])
+        with store.unit_of_work(PROJECT) as inner:
+            inner.delete_user("u1")
+        outer.insert_messages([message(3), message(4)])
+    with store.read(PROJECT) as reader:
+        assert [m.id for m in reader.list_messages(10).items] == ["msg_3", "msg_4"]
+        assert [m.id for m in reader.list_messages(10, user_id="u1").items] == ["msg_3", "msg_4"]
+        assert reader.get_message("msg_3").data == {"n": 3}  # type: ignore[union-attr]
