@@ -10,6 +10,7 @@ from questline import types as t
 from ..backend import events
 from ..engine.render import parse_time
 from ..storage.base import EventFilter
+from ..validation import validate_strict_all
 from . import pagination
 from .context import json_response, scope
 from .errors import to_problem
@@ -45,14 +46,19 @@ def send() -> Response:
 
 @bp.post("/v1/events/batch")
 def batch() -> Response:
+    raw = _batch_entries()
     entries: list[dict[str, Any] | Exception] = []
-    for index, entry in enumerate(_batch_entries()):
-        try:
-            entries.append(
-                _event_payload(validate(t.EventCreate, entry, ["body", "events", index]))
-            )
-        except ApiProblem as problem:
-            entries.append(problem)
+    models = validate_strict_all(t.EventCreate, raw)  # the usual batch: all valid, at once
+    if models is not None:
+        entries.extend(_event_payload(model) for model in models)
+    else:
+        for index, entry in enumerate(raw):
+            try:
+                entries.append(
+                    _event_payload(validate(t.EventCreate, entry, ["body", "events", index]))
+                )
+            except ApiProblem as problem:
+                entries.append(problem)
     results = [_entry(index, r) for index, r in enumerate(events.send_batch(scope(), entries))]
     counts = {
         status: sum(r["status"] == status for r in results)

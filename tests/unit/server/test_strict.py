@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 from questline import types as t
-from questline_mock.validation import MAX_URI_LENGTH, StrictValidationError, validate_strict
+from questline_mock.validation import (
+    MAX_URI_LENGTH,
+    StrictValidationError,
+    validate_strict,
+    validate_strict_all,
+)
 
 RULE: dict[str, Any] = {
     "trigger": {"event_type": "purchase"},
@@ -109,3 +114,34 @@ def test_errors_are_plain_items_relative_to_the_value() -> None:
 def test_a_lone_surrogate_is_no_string() -> None:
     found = errors(t.UserUpsert, json.loads('{"display_name": "\\ud800"}'))
     assert found[0]["type"] == "string_unicode"
+
+
+EVENTS: list[Any] = [
+    {"user_id": "u1", "type": "login"},
+    {
+        "user_id": "u2",
+        "type": "purchase",
+        "event_id": "e-1",
+        "occurred_at": "2026-03-02T09:00:00+01:00",
+        "properties": {"amount": 12.5, "items": [{"sku": "a"}]},
+        "user": {"display_name": "D", "timezone": "Europe/Paris", "traits": {"t": None}},
+    },
+]
+
+
+def test_a_batch_validated_at_once_is_each_entry_validated_alone() -> None:
+    together = validate_strict_all(t.EventCreate, EVENTS)
+    assert together == [validate_strict(t.EventCreate, event) for event in EVENTS]
+
+
+@pytest.mark.parametrize(
+    "odd_one",
+    [
+        {"user_id": "u3"},  # a field missing
+        {"user_id": "u3", "type": "login", "extra": 1},  # an unknown field
+        {"user_id": "u3", "type": "login", "properties": {"s": "\ud800"}},  # not Unicode
+        {"userId": "u3", "type": "login"},  # camelCase is for SDK users only
+    ],
+)
+def test_one_entry_that_fails_sends_the_batch_to_the_entry_by_entry_path(odd_one: Any) -> None:
+    assert validate_strict_all(t.EventCreate, [*EVENTS, odd_one]) is None
