@@ -13,6 +13,7 @@ import threading
 from datetime import datetime
 
 _RANDOM_BITS = 80
+_RANDOM_LIMIT = 1 << _RANDOM_BITS
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's: no I, L, O, U; sorts like the value
 _PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]
 _SHIFTS = range(120, -1, -10)
@@ -27,6 +28,7 @@ class IdMaker:
         self._now: tuple[datetime | None, int] = (None, -1)  # the last ``now``, in ms
         self._last_ms = -1
         self._last_random = 0
+        self._time_value = 0  # ``_last_ms`` in place: the id's value less its random part
         self._time_text = ""  # the last millisecond's 10 characters
         # The random part but its last two characters (they change on every count up).
         self._high_text = ""
@@ -40,30 +42,34 @@ class IdMaker:
         if now is not last_now:  # a step makes all its ids with one ``now``
             ms = int(now.timestamp() * 1000)
             self._now = (now, ms)
-        made: list[tuple[str, int]] = []
+        body = len(prefix) + 1
+        made: list[str] = []
         with self._lock:
             for _ in range(count):
                 if ms <= self._last_ms:
                     # Same (or an earlier, sandbox-rewound) millisecond: count up, in order.
-                    random = self._last_random = (self._last_random + 1) % (1 << _RANDOM_BITS)
+                    random = self._last_random + 1
                     if random & 1023 == 0:  # a carry out of the last two characters
+                        if random == _RANDOM_LIMIT:  # wrapped: carry into the time part
+                            random = 0
+                            self._set_time(self._last_ms + 1)
                         self._high_text = _random_text(random)[:-2]
-                        if random == 0:  # wrapped: carry into the time part, as the value would
-                            self._last_ms += 1
-                            self._time_text = _encode(self._last_ms << _RANDOM_BITS)[:10]
+                    self._last_random = random
                 else:
                     random = self._last_random = int.from_bytes(os.urandom(10), "big")
-                    self._last_ms = ms
-                    self._time_text = _encode(ms << _RANDOM_BITS)[:10]
+                    self._set_time(ms)
                     self._high_text = _random_text(random)[:-2]
                 text = f"{prefix}_{self._time_text}{self._high_text}{_PAIRS[random & 1023]}"
-                made.append((text, (self._last_ms << _RANDOM_BITS) | random))
-        if len(_MADE) + count > _MADE_MAX:
+                _MADE[text] = body, self._time_value | random
+                made.append(text)
+        if len(_MADE) > _MADE_MAX:
             _MADE.clear()
-        body = len(prefix) + 1
-        for text, value in made:
-            _MADE[text] = body, value
-        return [text for text, _ in made]
+        return made
+
+    def _set_time(self, ms: int) -> None:
+        self._last_ms = ms
+        self._time_value = ms << _RANDOM_BITS
+        self._time_text = _encode(self._time_value)[:10]
 
 
 def _random_text(random: int) -> str:
