@@ -83,13 +83,14 @@ def validate_strict_all(model: type[M], values: list[Any]) -> list[M] | None:
         return None
     try:
         text = to_json(values)
-        return _list_of(model).validate_json(text, strict=True, by_alias=False, by_name=True)
+        return list_of(model).validate_json(text, strict=True, by_alias=False, by_name=True)
     except (PydanticSerializationError, ValidationError):
         return None
 
 
 @functools.cache
-def _list_of(model: type[M]) -> TypeAdapter[list[M]]:
+def list_of(model: type[M]) -> TypeAdapter[list[M]]:
+    """A list of ``model``, validated or dumped in one call."""
     return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 

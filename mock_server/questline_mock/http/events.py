@@ -23,6 +23,7 @@ from .parsing import (
     query_str,
     validate,
     wire,
+    wire_all,
 )
 from .problems import ApiProblem, NotFound, ValidationProblem, field_error
 
@@ -32,7 +33,10 @@ MAX_BATCH = 500
 
 
 def _event_payload(model: t.EventCreate) -> dict[str, Any]:
-    payload = wire(model)
+    return _with_time(wire(model))
+
+
+def _with_time(payload: dict[str, Any]) -> dict[str, Any]:
     if payload.get("occurred_at") is not None:
         payload["occurred_at"] = parse_time(payload["occurred_at"])
     return payload
@@ -50,7 +54,7 @@ def batch() -> Response:
     entries: list[dict[str, Any] | Exception] = []
     models = validate_strict_all(t.EventCreate, raw)  # the usual batch: all valid, at once
     if models is not None:
-        entries.extend(_event_payload(model) for model in models)
+        entries.extend(_with_time(payload) for payload in wire_all(t.EventCreate, models))
     else:
         for index, entry in enumerate(raw):
             try:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json
 
 from ..jsonutil import json_depth
-from ..validation import StrictValidationError, validate_strict
+from ..validation import StrictValidationError, list_of, validate_strict
 from .problems import BadRequest, ValidationProblem, field_error
 
 M = TypeVar("M", bound=BaseModel)
@@ -170,3 +170,11 @@ def wire(model: BaseModel) -> dict[str, Any]:
     """A validated request model back to a plain dict with the wire's field names, holding
     only what the client sent (the engine fills defaults and canonicalises)."""
     return model.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def wire_all(model: type[M], models: list[M]) -> list[dict[str, Any]]:
+    """:func:`wire` of each of a list of ``model`` (a batch), in one call."""
+    dumped: list[dict[str, Any]] = list_of(model).dump_python(
+        models, mode="json", by_alias=True, exclude_unset=True
+    )
+    return dumped

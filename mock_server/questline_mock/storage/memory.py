@@ -69,6 +69,7 @@ from .memory_state import (
     log_set,
     log_setattr,
     pack,
+    pack_plain,
     seal,
     undo,
     unpack,
@@ -243,11 +244,11 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
             user_id,
             event_type,
             to_us(event.occurred_at),
-            pack(event.properties),
+            pack_plain(event.properties),
             # The result, trace and executed actions are read back only for a replay or a
             # GET of the event: compressed (with the step's messages) when the unit of
             # work ends, they take a fraction of the memory.
-            PendingEvent(pack(rest)),
+            PendingEvent(pack_plain(rest)),
             event.trace.plan,
         )
         log_set(log, p.events, row.id, row)
@@ -416,7 +417,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         if row.user_id == m.user_id and isinstance(pending, PendingEvent):
             index = len(pending.messages)
             # A pickle, not frozen: it is compressed with the record when the unit ends.
-            log_append(log, pending.messages, pack(m.data))
+            log_append(log, pending.messages, pack_plain(m.data))
             return row, index
         return None, freeze(m.data)
 

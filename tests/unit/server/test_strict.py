@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from questline import types as t
+from questline_mock.http.parsing import wire, wire_all
 from questline_mock.validation import (
     MAX_URI_LENGTH,
     StrictValidationError,
@@ -132,6 +133,8 @@ EVENTS: list[Any] = [
 def test_a_batch_validated_at_once_is_each_entry_validated_alone() -> None:
     together = validate_strict_all(t.EventCreate, EVENTS)
     assert together == [validate_strict(t.EventCreate, event) for event in EVENTS]
+    assert wire_all(t.EventCreate, together) == [wire(model) for model in together]
+    assert wire_all(t.EventCreate, together) == EVENTS
 
 
 @pytest.mark.parametrize(

@@ -33,3 +33,21 @@ def test_too_few_samples_to_train_keep_the_codec_in_use() -> None:
     packed = [compression.pack(record(n)) for n in range(Compression.FIRST_TRAINING + 1)]
     assert len({codec for _, codec in packed}) == 1
     assert unpack_compressed(*packed[-1]) == record(Compression.FIRST_TRAINING)
+
+
+def test_plain_values_are_marshalled_and_others_pickled_and_both_read_back() -> None:
+    from collections import OrderedDict
+
+    from questline_mock.domain import MISSING
+    from questline_mock.storage.memory_state import pack_plain, unpack
+
+    plain = ({"a": [1, 2.5, True, None, 10**40, "\ud800"]}, b"raw", ("x", -0.0))
+    others = [("seen", (MISSING, False)), OrderedDict(a=1)]
+    for value in plain:
+        blob = pack_plain(value)
+        assert blob[0] != 0x80 and unpack(blob) == value  # marshal's, not a pickle
+    for value in others:
+        blob = pack_plain(value)
+        assert blob[0] == 0x80 and unpack(blob) == value
+    assert unpack(pack_plain(others[0]))[1][0] is MISSING
+    assert type(unpack(pack_plain(others[1]))) is OrderedDict
