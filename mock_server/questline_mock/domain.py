@@ -296,6 +296,10 @@ class OutboxMessage:
     user_id: str | None = None
     seq: int = 0  # assigned by storage; the order of the stream
 
+    def with_seq(self, seq: int) -> OutboxMessage:
+        """This message as stored, its ``seq`` assigned."""
+        return OutboxMessage(self.id, self.type, self.created_at, self.data, self.user_id, seq)
+
 
 @dataclass
 class Delivery:

@@ -38,6 +38,8 @@ ErrorItem = dict[str, Any]
 
 # maxLength of every ``format: uri`` field in the spec.
 MAX_URI_LENGTH = 2048
+# How a body is read: strictly, by snake_case field names only (aliases are the SDK's).
+_STRICT: dict[str, Any] = {"strict": True, "by_alias": False, "by_name": True}
 # Each pass fixes every integer pydantic reported; nested unions may need a few.
 _MAX_PASSES = 8
 
@@ -61,7 +63,7 @@ def validate_strict(model: type[M], value: Any) -> M:
             message = "strings must be valid Unicode (a lone surrogate escape is not)"
             raise StrictValidationError([_error([], message, "string_unicode")]) from None
         try:
-            instance = model.model_validate_json(text, strict=True, by_alias=False, by_name=True)
+            instance = model.model_validate_json(text, **_STRICT)
         except ValidationError as exc:
             if not fixed:
                 value, fixed = copy.deepcopy(value), True  # the caller's value stays as it is
@@ -83,7 +85,7 @@ def validate_strict_all(model: type[M], values: list[Any]) -> list[M] | None:
         return None
     try:
         text = to_json(values)
-        return list_of(model).validate_json(text, strict=True, by_alias=False, by_name=True)
+        return list_of(model).validate_json(text, **_STRICT)
     except (PydanticSerializationError, ValidationError):
         return None
 

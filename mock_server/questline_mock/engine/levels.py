@@ -18,9 +18,9 @@ from bisect import bisect_right
 from typing import Any
 
 from ..domain import JSON
+from ..memo import IdentityMemo
 from ..storage.base import Reader
 from .context import EngineContext
-from .memo import IdentityMemo
 from .validators import Problems, actions_into, check_unknown_keys, is_int
 
 DEFAULT_LEVEL_COUNT = 100

@@ -28,10 +28,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain import JSON, RuleUsage, Trace
+from ..memo import IdentityMemo
 from .conditions import Compiled, compile_condition
 from .context import EngineContext
 from .facts import StepFacts
-from .memo import IdentityMemo
 from .render import parse_time
 
 Gate = Callable[[EngineContext, "PreparedRule"], bool]

@@ -173,8 +173,6 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
                 for key in list(p.dlv_by_message.get(expand(message_key, "msg"), {})):
                     self._drop_delivery(log, key)
         log_del(log, p.msg_by_user, user_id)
-        # Their last event and message run are gone: the next message starts afresh.
-        self._last_event = self._last_run = None
 
     # -- definitions ---------------------------------------------------------------------
     @_atomic
@@ -377,7 +375,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         stored: list[OutboxMessage] = []
         run = self._last_run
         if run is not None and p.messages.get(run.items[0]) is not run:
-            run = None  # gone since (a nested unit deleted its user): start a new one
+            run = None  # its user was deleted since (here or in a nested unit): start anew
         for seq, key, m in zip(itertools.count(first), keys, messages):
             event, data = self._event_data(m, log)
             joins = (
@@ -397,7 +395,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
             log_extend(log, run.items, (key, m.type, data))
             log_set(log, p.messages, key, run)
             # The caller's data, now stored frozen: changing it changes nothing stored.
-            stored.append(OutboxMessage(m.id, m.type, m.created_at, m.data, m.user_id, seq))
+            stored.append(m.with_seq(seq))
         self._last_run = run
         return stored
 
@@ -408,7 +406,7 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         if self._last_event is None or m.user_id is None:
             return None, freeze(m.data)
         row = self._last_event[0]
-        if self._p.events.get(row.id) is not row:  # deleted since (by a nested unit)
+        if self._p.events.get(row.id) is not row:  # deleted since (here or in a nested unit)
             self._last_event = None
             return None, freeze(m.data)
         if self._repeats_result(m):
@@ -416,14 +414,14 @@ class _MemoryUnitOfWork(MemoryReader, UnitOfWork):
         pending = row.blob
         if row.user_id == m.user_id and isinstance(pending, PendingEvent):
             index = len(pending.messages)
-            # A pickle, not frozen: it is compressed with the record when the unit ends.
+            # Packed, not frozen: it is compressed with the record when the unit ends.
             log_append(log, pending.messages, pack_plain(m.data))
             return row, index
         return None, freeze(m.data)
 
     def _repeats_result(self, m: OutboxMessage) -> bool:
         """Whether ``m.data`` is exactly ``{"user_id": m.user_id, **result}`` of the last
-        event, keys in that order: the same keys holding the very objects that were pickled
+        event, keys in that order: the same keys holding the very objects that were packed
         with the event a moment ago, in this unit of work (a step hands storage finished
         values and never changes them afterwards, so sharing is proof enough)."""
         assert self._last_event is not None

@@ -1,8 +1,9 @@
 """The in-memory backend's data structures: one project's tables and indexes, and the undo log.
 
-Records are kept as pickles (``pack``/``unpack``): a pickle round-trip is a deep copy that
-is ~3x faster than ``copy.deepcopy``, and bytes are the most compact way to keep a record
-whose fields nobody indexes. What is indexed lives beside the pickle in plain attributes.
+Records are kept packed (``pack``/``pack_plain``/``unpack``: a pickle, or marshal's format
+for plain values): a round-trip is a deep copy several times faster than
+``copy.deepcopy``, and bytes are the most compact way to keep a record whose fields nobody
+indexes. What is indexed lives beside the bytes in plain attributes.
 
 Atomicity comes from the undo log: every mutation of a structure below goes through one of
 the ``log_*`` functions, which applies it and records its inverse. Undoing the log in
@@ -89,7 +90,7 @@ class Compression:
     rule ids and shapes it repeats, it shrinks to about a tenth, four times faster than
     deflate primed with samples did. Every 16th record is sampled (the last 128 are kept);
     a dictionary is trained after 512 records and again every 8,192, so it follows rule
-    changes (training takes ~10 ms). Not part of the data: nothing here is rolled back
+    changes (training takes 20 to 50 ms). Not part of the data: nothing here is rolled back
     with a unit of work.
     """
 
@@ -108,7 +109,7 @@ class Compression:
         self.codec = Codec()
 
     def pack(self, record: object) -> tuple[bytes, Codec]:
-        """``(compressed pickle, the codec that reads it)``."""
+        """``(the record packed and compressed, the codec that reads it)``."""
         raw = pack_plain(record)
         codec = self.codec
         blob = codec.compress(raw)
@@ -343,8 +344,8 @@ class MessageRun:
 
 
 class PendingEvent:
-    """An event row's cold data until its unit of work ends: the pickle of ``(received_at_us,
-    status, result, rules, actions, trace outcomes)`` and the pickled data of the
+    """An event row's cold data until its unit of work ends: ``(received_at_us, status,
+    result, rules, actions, trace outcomes)`` packed, and the packed data of the
     outbox messages its step queued. :func:`seal` compresses both into one blob, so the
     messages cost a few bytes each inside the event's compressed record."""
 
@@ -396,7 +397,7 @@ class UserRow(NamedTuple):
     """A user as plain immutable fields: read and written on every event, so without a
     pickle round trip. The counters (str -> int) and the rule usage (str -> RuleUsage, an
     immutable tuple) are flat ``(key, value, …)`` tuples, far smaller than dicts; only
-    ``traits``, free-form JSON, is pickled, and only when not empty."""
+    ``traits``, free-form JSON, is packed, and only when not empty."""
 
     seq: int
     id: str
@@ -416,7 +417,7 @@ class UserRow(NamedTuple):
 
 def _pack_object(document: Any) -> bytes | None:
     """A free-form JSON object of a row (traits, metadata): None when empty, the usual
-    case, else its pickle."""
+    case, else packed."""
     return None if type(document) is dict and not document else pack_plain(document)
 
 
@@ -472,7 +473,7 @@ def user_record(r: UserRow) -> User:
 
 class LedgerRow(NamedTuple):
     """A ledger entry as plain immutable fields (its user is the list it is in): smaller
-    and cheaper than a pickle. Only ``metadata``, free-form JSON, is pickled, and only
+    and cheaper than a pickle. Only ``metadata``, free-form JSON, is packed, and only
     when it is not empty."""
 
     seq: int

@@ -71,6 +71,7 @@ from .sqlite_schema import (
     event_row,
     idempotency_row,
     ledger_row,
+    message_row,
     prepare,
     project_from,
     project_row,
@@ -291,16 +292,12 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
         # duplicate id then changes nothing.
         m = message
         try:
-            (seq,) = self._q(
-                _INSERT_MESSAGE,
-                (self._p, m.id, m.type, to_us(m.created_at), dumps(m.data), m.user_id, self._p),
-            ).fetchone()
+            (seq,) = self._q(_INSERT_MESSAGE, (self._p, *message_row(m), self._p)).fetchone()
         except sqlite3.IntegrityError as exc:
             raise StorageError(f"message {m.id!r} already exists") from exc
         self._q("UPDATE projects SET message_seq = ? WHERE id = ?", (seq, self._p))
         self._written.wrote_message_seq(self._p, seq)
-        # As stored, without reading it back: only the seq is new.
-        return OutboxMessage(m.id, m.type, m.created_at, m.data, m.user_id, seq)
+        return m.with_seq(seq)  # as stored, without reading it back: only the seq is new
 
     def insert_messages(self, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
         if len(messages) <= 1:
@@ -316,7 +313,7 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
             ).fetchone()
         params: list[Any] = []
         for seq, m in enumerate(messages, last + 1):
-            params += (self._p, m.id, m.type, to_us(m.created_at), dumps(m.data), m.user_id, seq)
+            params += (self._p, *message_row(m), seq)
         values = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(messages))
         try:
             self._q(f"INSERT INTO messages (project_id, {MESSAGE_COLUMNS}) VALUES {values}", params)
@@ -324,10 +321,7 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
             raise StorageError(f"a message id among {[m.id for m in messages]} exists") from exc
         self._q("UPDATE projects SET message_seq = ? WHERE id = ?", (last + len(messages), self._p))
         self._written.wrote_message_seq(self._p, last + len(messages))
-        return [
-            OutboxMessage(m.id, m.type, m.created_at, m.data, m.user_id, seq)
-            for seq, m in enumerate(messages, last + 1)
-        ]
+        return [m.with_seq(seq) for seq, m in enumerate(messages, last + 1)]
 
     def put_delivery(self, delivery: Delivery) -> None:
         self._x(_PUT_DELIVERY, *delivery_row(delivery))

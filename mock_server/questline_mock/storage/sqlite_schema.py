@@ -37,6 +37,7 @@ from ..domain import (
     WebhookEndpoint,
 )
 from ..jsonutil import decode, encode
+from ..memo import IdentityMemo
 from ._common import from_us, opt_from_us, opt_to_us, to_us
 from .base import StorageError
 
@@ -340,20 +341,17 @@ def event_from(r: Sequence[Any]) -> EventRecord:
 # values seen or null], ...], "missing": [[outcome, value], ...]}``, the last naming the
 # values that were MISSING (JSON has no such value). It is expanded when read. Rows
 # written before this form hold the expanded list, which reads back as it is.
-_PLANS: dict[int, tuple[Any, bytes]] = {}  # id(plan) -> (plan, its JSON): plans are shared
+# The engine's plans are shared between events: each one's JSON is written once.
+_shared_plan_json = IdentityMemo(
+    lambda plan: encode([(rule_id, None if c is None else c.source) for rule_id, c in plan]),
+    limit=1024,
+)
 
 
 def _plan_json(plan: Any) -> bytes:
     if isinstance(plan, StoredPlan):  # read back from here: the sources as they were
         return encode(plan.entries)
-    found = _PLANS.get(id(plan))
-    if found is not None and found[0] is plan:
-        return found[1]
-    text = encode([(rule_id, None if c is None else c.source) for rule_id, c in plan])
-    if len(_PLANS) >= 1024:
-        _PLANS.clear()
-    _PLANS[id(plan)] = (plan, text)
-    return text
+    return _shared_plan_json(plan)
 
 
 def trace_text(trace: Trace) -> str:
@@ -495,6 +493,11 @@ def endpoint_from(r: Sequence[Any]) -> WebhookEndpoint:
 
 
 MESSAGE_COLUMNS = "id, type, created_at, data, user_id, seq"
+
+
+def message_row(m: OutboxMessage) -> tuple[Any, ...]:
+    """The columns before ``seq``, which the insert assigns."""
+    return (m.id, m.type, to_us(m.created_at), dumps(m.data), m.user_id)
 
 
 def message_from(r: Sequence[Any]) -> OutboxMessage:

@@ -1,9 +1,10 @@
-"""What the engine derives from stored definitions, worked out once per document.
+"""What is derived from a shared, read-only object, worked out once per object.
 
 Storage shares a definition's document between reads until a write replaces it (the
-Reader contract makes documents read-only), so a document's identity says it is the same
-document: the engine keys what it derives from one (a prepared rule, a level table) on
-that. Each entry holds its document, so an identity is never reused while cached.
+Reader contract makes documents read-only), and the engine shares one trace plan between
+every event the same rules judged, so an object's identity says it is the same object:
+what is derived from one (a prepared rule, a level table, a plan's JSON) is keyed on
+that. Each entry holds its object, so an identity is never reused while cached.
 """
 
 from __future__ import annotations

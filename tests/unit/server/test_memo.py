@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from questline_mock.engine.memo import IdentityMemo
+from questline_mock.memo import IdentityMemo
 
 
 def test_a_document_is_derived_once_and_an_equal_copy_afresh() -> None:
