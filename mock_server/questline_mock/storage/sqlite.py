@@ -77,6 +77,7 @@ from .sqlite_schema import (
     project_row,
     quest_row,
     streak_row,
+    trace_plan,
     user_row,
 )
 from .sqlite_written import ABSENT, WrittenRows
@@ -109,6 +110,7 @@ _PUT_DELIVERY = _upsert("deliveries", DELIVERY_COLUMNS, "project_id, message_id,
 _INSERT_EVENT = (
     f"INSERT INTO events (project_id, {EVENT_COLUMNS}) VALUES (?, {_marks(EVENT_COLUMNS)})"
 )
+_INSERT_PLAN = "INSERT OR IGNORE INTO trace_plans (project_id, key, doc) VALUES (?, ?, ?)"
 _INSERT_LEDGER = (
     f"INSERT INTO ledger (project_id, {LEDGER_COLUMNS}) VALUES (?, {_marks(LEDGER_COLUMNS)})"
 )
@@ -232,7 +234,10 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
     # -- events and ledger ---------------------------------------------------------------
     def insert_event(self, event: EventRecord) -> None:
         try:
-            self._x(_INSERT_EVENT, *event_row(event))
+            plan = trace_plan(event.trace)
+            if plan is not None and self._written.plan_needed(self._p, plan[0]):
+                self._x(_INSERT_PLAN, *plan)
+            self._x(_INSERT_EVENT, *event_row(event, None if plan is None else plan[0]))
         except sqlite3.IntegrityError as exc:
             # A failed statement changes nothing and leaves the transaction open.
             if self.get_event_by_event_id(event.event_id) is not None:

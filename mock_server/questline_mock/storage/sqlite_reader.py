@@ -46,7 +46,7 @@ from .sqlite_schema import (
     BADGE_COLUMNS,
     DELIVERY_COLUMNS,
     ENDPOINT_COLUMNS,
-    EVENT_COLUMNS,
+    EVENT_SELECT,
     IDEMPOTENCY_COLUMNS,
     LEDGER_COLUMNS,
     MESSAGE_COLUMNS,
@@ -196,13 +196,13 @@ class SQLiteReader(Reader):
     # -- events --------------------------------------------------------------------------
     def get_event(self, id: str) -> EventRecord | None:
         row = self._q(
-            f"SELECT {EVENT_COLUMNS} FROM events WHERE project_id = ? AND id = ?", (self._p, id)
+            f"SELECT {EVENT_SELECT} FROM events WHERE project_id = ? AND id = ?", (self._p, id)
         ).fetchone()
         return event_from(row) if row else None
 
     def get_event_by_event_id(self, event_id: str) -> EventRecord | None:
         row = self._q(
-            f"SELECT {EVENT_COLUMNS} FROM events WHERE project_id = ? AND event_id = ?",
+            f"SELECT {EVENT_SELECT} FROM events WHERE project_id = ? AND event_id = ?",
             (self._p, event_id),
         ).fetchone()
         return event_from(row) if row else None
@@ -223,7 +223,7 @@ class SQLiteReader(Reader):
                 where.append(clause)
                 args.append(value)
         rows = self._q(
-            f"SELECT seq, {EVENT_COLUMNS} FROM events WHERE {' AND '.join(where)} "
+            f"SELECT seq, {EVENT_SELECT} FROM events WHERE {' AND '.join(where)} "
             "ORDER BY seq DESC LIMIT ?",
             (*args, check_limit(limit) + 1),
         ).fetchall()

@@ -15,6 +15,7 @@ never reused, so a cursor never points at a different row later.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -177,12 +178,23 @@ MIGRATIONS: list[Migration] = [
             "DROP TABLE rule_usage",
         ],
     ),
+    Migration(
+        5,
+        "explain-trace plans stored once (trace_text)",
+        [
+            f"""CREATE TABLE trace_plans (
+                {_P}, key TEXT NOT NULL, doc TEXT NOT NULL,
+                PRIMARY KEY (project_id, key)) WITHOUT ROWID""",
+            "ALTER TABLE events ADD COLUMN trace_plan TEXT",
+        ],
+    ),
 ]
 
 # Tables emptied by reset_project; CONFIG_TABLES only without keep_config.
 DATA_TABLES = (
     "users",
     "events",
+    "trace_plans",
     "ledger",
     "badge_states",
     "quest_states",
@@ -317,41 +329,58 @@ def user_from(r: Sequence[Any]) -> User:
 
 EVENT_COLUMNS = (
     "id, event_id, user_id, type, occurred_at, received_at, status, properties, result, "
-    "rules_triggered, actions_executed, trace"
+    "rules_triggered, actions_executed, trace, trace_plan"
+)
+# What event_from reads: the columns, the plan's document in place of its key.
+EVENT_SELECT = EVENT_COLUMNS.replace(
+    "trace_plan",
+    "(SELECT doc FROM trace_plans p "
+    "WHERE p.project_id = events.project_id AND p.key = events.trace_plan)",
 )
 
 
-def event_row(e: EventRecord) -> tuple[Any, ...]:
+def event_row(e: EventRecord, plan_key: str | None) -> tuple[Any, ...]:
+    """The event's row; its trace's plan is stored apart, under ``plan_key``
+    (:func:`trace_plan`)."""
     return (
         e.id, e.event_id, e.user_id, e.type, to_us(e.occurred_at), to_us(e.received_at),
         e.status, dumps(e.properties), dumps(e.result), dumps(e.rules_triggered),
-        dumps(e.actions_executed), trace_text(e.trace),
+        dumps(e.actions_executed), trace_text(e.trace), plan_key,
     )  # fmt: skip
 
 
 def event_from(r: Sequence[Any]) -> EventRecord:
     return EventRecord(
         r[0], r[1], r[2], r[3], loads(r[7]), from_us(r[4]), from_us(r[5]), r[6], loads(r[8]),
-        loads(r[9]), loads(r[10]), trace_from(r[11]),
+        loads(r[9]), loads(r[10]), trace_from(r[11], r[12]),
     )  # fmt: skip
 
 
-# An event's explain trace is stored compact, as the engine keeps it (``domain.Trace``):
-# ``{"plan": [[rule id, condition source or null], ...], "outcomes": [[skipped reason,
-# values seen or null], ...], "missing": [[outcome, value], ...]}``, the last naming the
-# values that were MISSING (JSON has no such value). It is expanded when read. Rows
-# written before this form hold the expanded list, which reads back as it is.
-# The engine's plans are shared between events: each one's JSON is written once.
-_shared_plan_json = IdentityMemo(
-    lambda plan: encode([(rule_id, None if c is None else c.source) for rule_id, c in plan]),
-    limit=1024,
-)
+# An event's explain trace is stored compact, as the engine keeps it (``domain.Trace``).
+# The plan, ``[[rule id, condition source or null], ...]``, is shared by every event the
+# same rules judged, so it is stored once per project in ``trace_plans``, under a digest
+# of its JSON, and the event names it (``events.trace_plan``). The event's own part is
+# ``{"outcomes": [[skipped reason, values seen or null], ...], "missing": [[outcome,
+# value], ...]}``, the last naming the values that were MISSING (JSON has no such
+# value). It is expanded when read. Older rows still read: with the plan inline
+# (``"plan"`` in the trace, migration 4's form) or expanded (a list, before it).
+def _plan_of(plan: Any) -> tuple[str, str]:
+    text = encode([(rule_id, None if c is None else c.source) for rule_id, c in plan])
+    return hashlib.blake2b(text, digest_size=16).hexdigest(), text.decode()
 
 
-def _plan_json(plan: Any) -> bytes:
+_shared_plan = IdentityMemo(_plan_of, limit=1024)
+
+
+def trace_plan(trace: Trace) -> tuple[str, str] | None:
+    """``(key, JSON)`` of the trace's plan, None for a trace without one."""
+    plan = trace.plan
+    if plan is None:
+        return None
     if isinstance(plan, StoredPlan):  # read back from here: the sources as they were
-        return encode(plan.entries)
-    return _shared_plan_json(plan)
+        text = encode(plan.entries)
+        return hashlib.blake2b(text, digest_size=16).hexdigest(), text.decode()
+    return _shared_plan(plan)
 
 
 def trace_text(trace: Trace) -> str:
@@ -372,21 +401,24 @@ def trace_text(trace: Trace) -> str:
             for reason, seen in outcomes
         ]
         values, missing = encode(cleaned), encode(spots)
-    plan = _plan_json(trace.plan)
-    return b"".join(
-        (b'{"plan":', plan, b',"outcomes":', values, b',"missing":', missing, b"}")
-    ).decode()
+    return b"".join((b'{"outcomes":', values, b',"missing":', missing, b"}")).decode()
 
 
-def trace_from(text: str) -> Trace:
+def trace_from(text: str, plan: str | None) -> Trace:
     doc = loads(text)
     if isinstance(doc, list):
         return Trace.of(doc)
     outcomes = doc["outcomes"]
     for i, j in doc["missing"]:
         outcomes[i][1][j] = MISSING
+    if plan is not None:
+        entries = loads(plan)
+    elif "plan" in doc:
+        entries = doc["plan"]
+    else:  # trace_plans rows go only with their events (reset, project deletion)
+        raise StorageError("an event's explain-trace plan is missing from trace_plans")
     return Trace(
-        StoredPlan(doc["plan"]),
+        StoredPlan(entries),
         tuple((reason, None if seen is None else tuple(seen)) for reason, seen in outcomes),
     )
 

@@ -4,7 +4,8 @@ An event reads its user and writes it back, and the next event of that user in t
 batch reads it again; each message insert reads the project's message counter. Inside
 one write transaction nobody else can write (it holds the file's write lock), so the
 transaction's own last write is what SQL would answer: kept here, a repeated read costs
-a copy instead of a query and a JSON parse.
+a copy instead of a query and a JSON parse. Likewise the trace plans it stored: the
+events of a batch share a few, each written once.
 
 Per thread, like the transaction. Forgotten whenever the transaction begins, ends, or
 rolls back, to a savepoint too (what was written after it is gone).
@@ -21,11 +22,12 @@ ABSENT = object()  # not known here: ask SQL
 
 
 class _Written:
-    __slots__ = ("message_seq", "users")
+    __slots__ = ("message_seq", "plans", "users")
 
     def __init__(self) -> None:
         self.users: dict[tuple[str, str], User | None] = {}
         self.message_seq: dict[str, int] = {}
+        self.plans: set[tuple[str, str]] = set()
 
 
 def _copy(u: User) -> User:
@@ -64,3 +66,12 @@ class WrittenRows:
 
     def wrote_message_seq(self, project_id: str, seq: int) -> None:
         self._written().message_seq[project_id] = seq
+
+    def plan_needed(self, project_id: str, key: str) -> bool:
+        """Whether the trace plan ``key`` must be written (INSERT OR IGNORE) for this
+        transaction to hold it: once per transaction, not once per event."""
+        plans = self._written().plans
+        if (project_id, key) in plans:
+            return False
+        plans.add((project_id, key))
+        return True

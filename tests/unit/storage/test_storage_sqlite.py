@@ -542,3 +542,98 @@ def test_reading_events_compiles_no_condition_until_a_trace_is_expanded(
     monkeypatch.undo()
     assert found.trace.to_json() == trace.to_json()
     store.close()
+
+
+def _plan_trace(threshold: int, seen: int) -> object:
+    from questline_mock.domain import Trace
+    from questline_mock.engine.conditions import compile_condition
+
+    condition = {"fact": "properties.n", "operator": "gte", "value": threshold}
+    matched = seen >= threshold  # per leaf: the value it saw, then its answer
+    return Trace((("r1", compile_condition(condition)),), ((None, (seen, matched)),))
+
+
+def test_events_judged_by_the_same_rules_store_their_plan_once(path: Path) -> None:
+    shared, other = _plan_trace(3, 5), _plan_trace(9, 5)
+    traces = {"evt_1": shared, "evt_2": shared, "evt_3": other, "evt_4": shared}
+    store = open_store(path)
+    with store.unit_of_work(PROJECT) as uow:
+        for n in (1, 2, 3):
+            uow.insert_event(event(n, trace=traces[f"evt_{n}"]))
+    with store.unit_of_work(PROJECT) as uow:  # a later transaction names the stored plan
+        uow.insert_event(event(4, trace=shared))
+    with store._connection() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM trace_plans").fetchone()[0] == 2
+        stored = [t for (t,) in conn.execute("SELECT trace FROM events")]
+    assert all('"plan"' not in t and "properties.n" not in t for t in stored)
+    with store.read(PROJECT) as reader:
+        for id, trace in traces.items():
+            found = reader.get_event(id)
+            assert found is not None and found.trace.to_json() == trace.to_json()  # type: ignore[attr-defined]
+
+    store.reset_project(PROJECT, keep_config=True)  # the plans go with the events
+    with store._connection() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM trace_plans").fetchone()[0] == 0
+    with store.unit_of_work(PROJECT) as uow:
+        uow.insert_event(event(5, trace=shared))
+    with store.read(PROJECT) as reader:
+        found = reader.get_event("evt_5")
+    assert found is not None and found.trace.to_json() == shared.to_json()  # type: ignore[attr-defined]
+    store.close()
+
+
+def test_a_plan_written_in_a_rolled_back_savepoint_is_written_again(path: Path) -> None:
+    trace = _plan_trace(3, 5)
+    store = open_store(path)
+    with store.unit_of_work(PROJECT) as outer:
+        with pytest.raises(RuntimeError), store.unit_of_work(PROJECT) as inner:
+            inner.insert_event(event(1, trace=trace))
+            raise RuntimeError("the nested unit fails")
+        outer.insert_event(event(2, trace=trace))
+    with store.read(PROJECT) as reader:
+        assert reader.get_event("evt_1") is None
+        found = reader.get_event("evt_2")
+    assert found is not None and found.trace.to_json() == trace.to_json()  # type: ignore[attr-defined]
+    store.close()
+
+
+def test_a_trace_with_its_plan_inline_from_an_earlier_server_still_reads(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Migration 4's form: the plan inside the trace, a MISSING value noted by its place.
+    trace = {
+        "plan": [["r1", {"fact": "properties.n", "operator": "gte", "value": 3}], ["r2", None]],
+        "outcomes": [["conditions_not_met", [None, False]], ["disabled", None]],
+        "missing": [[0, 0]],
+    }
+    older_file(
+        path,
+        monkeypatch,
+        4,
+        "INSERT INTO events (project_id, id, event_id, user_id, type, occurred_at,"
+        " received_at, status, properties, result, rules_triggered, actions_executed, trace)"
+        " VALUES (?, 'evt_1', 'e1', 'u1', 'signup', 0, 0, 'processed', '{}', '{}', '[]',"
+        f" '[]', '{json.dumps(trace)}')",
+    )
+    store = open_store(path)
+    with store.read(PROJECT) as reader:
+        found = reader.get_event("evt_1")
+    assert found is not None
+    assert found.trace.to_json() == [
+        {
+            "rule_id": "r1",
+            "matched": False,
+            "skipped_reason": "conditions_not_met",
+            "conditions": {
+                "kind": "fact",
+                "fact": "properties.n",
+                "operator": "gte",
+                "expected": 3,
+                "actual": None,
+                "result": False,
+                "missing": True,
+            },
+        },
+        {"rule_id": "r2", "matched": False, "skipped_reason": "disabled", "conditions": None},
+    ]
+    store.close()
