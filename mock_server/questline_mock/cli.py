@@ -76,7 +76,7 @@ def tune_gc() -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from waitress import create_server
+    from waitress.server import create_server
 
     from .app import create_app
     from .backend.config_io import SeedError

@@ -129,9 +129,10 @@ def _replace_at(value: Any, loc: list[str | int], old: Any, new: Any) -> bool:
         if isinstance(part, str) and isinstance(node, dict) and part not in node:
             # A keyword field's attribute name (``not_``) for its wire key (``not``).
             part = part[:-1] if part.endswith("_") and part[:-1] in node else part
-        if (isinstance(node, dict) and part in node) or (
-            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-        ):
+        if isinstance(node, list):
+            if isinstance(part, int) and 0 <= part < len(node):
+                parent, key, node = node, part, node[part]
+        elif isinstance(node, dict) and part in node:
             parent, key, node = node, part, node[part]
     if parent is None or key is None or node != old or type(node) is type(new):
         return False

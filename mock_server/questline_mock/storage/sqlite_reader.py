@@ -406,8 +406,8 @@ class SQLiteReader(Reader):
         self, limit: int | None = None, cursor: str | None = None
     ) -> Page[WebhookEndpoint]:
         if limit is None and cursor is None:  # the outbox's question, on every event
-            rows = self._configured(("endpoints",), self._endpoint_rows)
-            return Page([endpoint_from(row) for row in rows], None)
+            configured = self._configured(("endpoints",), self._endpoint_rows)
+            return Page([endpoint_from(row) for row in configured], None)
         after = decode_cursor(cursor) or 0
         fetch = _NO_LIMIT if limit is None else check_limit(limit) + 1
         rows = self._q(
