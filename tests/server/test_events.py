@@ -100,6 +100,42 @@ def test_retrieve_explains_why_a_rule_did_not_fire(client: SpecCheckedClient) ->
     )
 
 
+def test_every_reason_a_rule_is_skipped_is_one_the_spec_names(
+    client: SpecCheckedClient,
+) -> None:
+    """Each gate refuses its own rule; the detail (checked against openapi.yaml by the
+    client) names each reason, and the SDK's model reads it."""
+    from questline.types import EventDetail
+
+    client.put("/v1/sandbox/clock", json={"now": "2030-01-01T12:00:00Z"})
+    grant = [{"type": "grant_xp", "amount": 1}]
+    rules = {
+        "off": {"enabled": False},
+        "later": {"active_from": "2030-01-02T00:00:00Z"},
+        "over": {"active_until": "2030-01-01T00:00:00Z"},
+        "once": {"limits": {"max_per_user": 1}},
+        "calm": {"limits": {"cooldown_seconds": 3600}},
+        "picky": {"conditions": {"fact": "properties.n", "operator": "gt", "value": 5}},
+    }
+    for rule_id, fields in rules.items():
+        rule = {"trigger": {"event_type": "ping"}, "actions": grant, **fields}
+        assert client.put(f"/v1/rules/{rule_id}", json=rule).status_code == 200
+    client.post("/v1/events", json={"user_id": "u1", "type": "ping", "properties": {"n": 9}})
+    sent = client.post("/v1/events", json={"user_id": "u1", "type": "ping", "properties": {"n": 1}})
+    detail = client.get(f"/v1/events/{sent.json['event']['id']}")
+    reasons = {t["rule_id"]: t["skipped_reason"] for t in detail.json["trace"]}
+    assert reasons == {
+        "off": "disabled",
+        "later": "not_yet_active",
+        "over": "expired",
+        "once": "max_per_user_reached",
+        "calm": "cooldown",
+        "picky": "conditions_not_met",
+    }
+    parsed = EventDetail.model_validate_json(detail.get_data())
+    assert [t.skipped_reason for t in parsed.trace] == list(reasons.values())
+
+
 def test_properties_ten_levels_deep_are_accepted_however_many_brackets_they_hold(
     client: SpecCheckedClient,
 ) -> None:

@@ -1079,10 +1079,18 @@ class ConditionTrace(QuestlineModel):
 
 
 RuleSkipReason = TypeAliasType(
-    "RuleSkipReason", Literal["disabled", "inactive", "limit", "cooldown", "conditions_not_met"]
+    "RuleSkipReason",
+    Literal[
+        "disabled",
+        "not_yet_active",
+        "expired",
+        "max_per_user_reached",
+        "cooldown",
+        "conditions_not_met",
+    ],
 )
 """
-Why a rule whose trigger matched did not run: disabled, outside `active_from`/`active_until`, `max_per_user` reached, within its cooldown, or its conditions did not hold (the `conditions` trace then shows which leaf was false and the value its fact had).
+Why a rule whose trigger matched did not run, in the order the checks are made: `disabled`; `not_yet_active` (the event occurred before `active_from`); `expired` (at or after `active_until`); `max_per_user_reached`; `cooldown` (within `cooldown_seconds` of the user's last firing); `conditions_not_met` (the `conditions` trace then shows which leaf was false and the value its fact had).
 """
 
 
