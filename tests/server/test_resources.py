@@ -125,6 +125,23 @@ def test_insufficient_balance_is_409_and_changes_nothing(client: SpecCheckedClie
     assert client.get("/v1/users/u1").json["balances"] == {"coins": 0}
 
 
+def test_a_replayed_problem_is_the_stored_one_naming_the_first_request(
+    client: SpecCheckedClient,
+) -> None:
+    client.put("/v1/currencies/coins", json={"name": "Coins"})
+    client.put("/v1/users/u1", json={})
+    spend = {"currency": "coins", "amount": -5}
+    key = {"Idempotency-Key": "spend-1"}
+    first = client.post("/v1/users/u1/transactions", json=spend, headers=key)
+    again = client.post("/v1/users/u1/transactions", json=spend, headers=key)
+    assert (first.status_code, again.status_code) == (409, 409)
+    assert "Idempotent-Replayed" not in first.headers
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_data() == first.get_data()  # byte for byte, as openapi.yaml says
+    assert again.json["request_id"] == first.headers["X-Request-Id"]
+    assert again.headers["X-Request-Id"] != first.headers["X-Request-Id"]
+
+
 def test_sandbox_clock_freezes_and_advances(client: SpecCheckedClient) -> None:
     frozen = client.put("/v1/sandbox/clock", json={"now": "2026-03-02T09:00:00Z"}).json
     assert (frozen["now"], frozen["frozen"]) == ("2026-03-02T09:00:00Z", True)

@@ -90,7 +90,7 @@ class Problem(QuestlineModel):
     """
     request_id: str
     """
-    The request's id, as in the `X-Request-Id` header; quote it in support requests.
+    The id of the request that produced this problem, as in its `X-Request-Id` header; quote it in support requests. A replayed response (`Idempotent-Replayed: true`) is the stored one, so it names the first request, the one that did the work, while the replay's own `X-Request-Id` is new.
     """
 
 
