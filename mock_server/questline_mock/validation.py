@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 from pydantic import AnyUrl, BaseModel, RootModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError, to_json
+from questline._validation_errors import readable
 
 __all__ = ["MAX_URI_LENGTH", "StrictValidationError", "validate_strict", "validate_strict_all"]
 
@@ -68,7 +69,7 @@ def validate_strict(model: type[M], value: Any) -> M:
             if not fixed:
                 value, fixed = copy.deepcopy(value), True  # the caller's value stays as it is
             if not _integral_numbers_to_int(value, exc):
-                raise StrictValidationError(_items(exc)) from None
+                raise StrictValidationError(_items(exc, value)) from None
             continue
         problems = list(_uri_problems(instance, value, [])) if _has_uris(model) else []
         if problems:
@@ -100,11 +101,14 @@ def _error(loc: list[str | int], message: str, type: str) -> ErrorItem:
     return {"loc": loc, "message": message, "type": type}
 
 
-def _items(exc: ValidationError) -> list[ErrorItem]:
-    return [
-        _error(list(err["loc"]), err["msg"], err["type"])
-        for err in exc.errors(include_url=False, include_context=False, include_input=False)
-    ]
+def _items(exc: ValidationError, value: Any) -> list[ErrorItem]:
+    return readable(
+        [
+            _error(list(err["loc"]), err["msg"], err["type"])
+            for err in exc.errors(include_url=False, include_context=False, include_input=False)
+        ],
+        value,
+    )
 
 
 def _integral_numbers_to_int(value: Any, exc: ValidationError) -> bool:

@@ -294,7 +294,36 @@ CASES: list[tuple[str, str, str, dict[str, Any], int, str, list[Any] | None]] = 
         },
         422,
         "validation_error",
-        None,
+        ["body", "conditions", "operator"],
+    ),
+    (
+        "rule with an unknown fact deep in its conditions",
+        "PUT",
+        "/v1/rules/r1",
+        {
+            "json": {
+                "trigger": {"event_type": "x"},
+                "conditions": {"any": [{"not": {"fact": "foo.bar", "operator": "eq", "value": 1}}]},
+                "actions": [{"type": "grant_xp", "amount": 1}],
+            }
+        },
+        422,
+        "validation_error",
+        ["body", "conditions", "any", 0, "not", "fact"],
+    ),
+    (
+        "rule with a computed amount from nowhere",
+        "PUT",
+        "/v1/rules/r1",
+        {
+            "json": {
+                "trigger": {"event_type": "x"},
+                "actions": [{"type": "grant_xp", "amount": {"from": "nowhere"}}],
+            }
+        },
+        422,
+        "validation_error",
+        ["body", "actions", 0, "amount", "from"],
     ),
     (
         "rule with unknown currency",

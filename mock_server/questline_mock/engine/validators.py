@@ -32,6 +32,17 @@ MAX_CONDITION_DEPTH = 16
 
 # Fact prefixes whose rest names a definition that must exist.
 _REFERENCING_FACTS = {"user.balances.": "currencies", "user.streaks.": "streaks"}
+# Facts that are never a string or a list (their split_fact_path prefix -> what they are),
+# so a string or list operator on them could never hold.
+_NOT_TEXT_FACTS = {
+    "event.occurred_at": "a time",
+    "user.xp": "a number",
+    "user.level": "a number",
+    "user.balances.": "a number",
+    "user.event_count.": "a number",
+    "user.streaks.": "a number",
+}
+_TEXT_OPERATORS = ("contains", "not_contains", "starts_with", "ends_with")
 
 
 class Problems:
@@ -149,6 +160,14 @@ def _fact_leaf(node: JSON, loc: Loc, view: Reader, problems: Problems) -> JSON:
     path = node["fact"]
     validate_fact_path(path, [*loc, "fact"], view, problems)
     leaf = {"fact": path, **_operator(node, loc, problems)}
+    split = split_fact_path(path)
+    kind = _NOT_TEXT_FACTS.get(split[0]) if split else None
+    if kind is not None and leaf.get("operator") in _TEXT_OPERATORS:
+        problems.add(
+            [*loc, "operator"],
+            f"{path} is {kind}, never a string or a list, so {leaf['operator']!r} could never"
+            " hold; compare it with eq, ne, gt, gte, lt or lte",
+        )
     # A badge named in a user.badges test must exist too: a typo would never match.
     if path == "user.badges" and leaf.get("operator") in ("contains", "not_contains"):
         check_reference(view, "badges", leaf.get("value"), [*loc, "value"], problems)

@@ -163,6 +163,15 @@ def test_canonical_form_is_a_fixed_point(harness: Harness) -> None:
             },
             ["body", "conditions", "aggregate", "window_seconds"],
         ),
+        *(
+            (
+                {"conditions": {"fact": fact, "operator": operator, "value": "2"}},
+                ["body", "conditions", "operator"],
+            )
+            # never a string or a list: a string operator on them could never hold
+            for fact in ("event.occurred_at", "user.xp", "user.balances.coins")
+            for operator in ("starts_with", "ends_with", "contains", "not_contains")
+        ),
         ({"actions": []}, ["body", "actions"]),
         ({"actions": [{"type": "grant_gold", "amount": 1}]}, ["body", "actions", 0, "type"]),
         (

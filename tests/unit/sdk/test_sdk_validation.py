@@ -87,3 +87,30 @@ async def test_async_validation_happens_before_any_request(
     with pytest.raises(ValidationError):
         await async_client.events.send(user_id="u1")
     assert nothing_sent.calls.call_count == 0
+
+
+def test_a_union_mistake_is_one_error_at_the_field_as_the_server_names_it(
+    client: Questline, nothing_sent: respx.MockRouter
+) -> None:
+    """Not every member's errors under its class name: the closest member's, at keys the
+    caller sent (camelCase ones named in snake_case, as the server's 422 names them)."""
+    conditions = {
+        "all": [
+            {"fact": "properties.a", "operator": "gt", "value": 1},
+            {"aggregate": {"eventType": "x", "function": "count", "windowSeconds": 0}},
+        ]
+    }
+    with pytest.raises(ValidationError) as info:
+        client.rules.upsert(
+            "r1",
+            trigger={"eventType": "x"},
+            conditions=conditions,
+            actions=[{"type": "grant_xp", "amount": {"from": "nowhere"}}],
+        )
+    assert nothing_sent.calls.call_count == 0
+    assert [(e["loc"], e["type"]) for e in info.value.errors] == [
+        (["conditions", "all", 1, "aggregate", "window_seconds"], "greater_than_equal"),
+        (["conditions", "all", 1, "operator"], "missing"),
+        (["actions", 0, "amount", "from"], "string_pattern_mismatch"),
+    ]
+    assert "AllCondition" not in str(info.value) and "from_" not in str(info.value)

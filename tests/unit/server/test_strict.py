@@ -148,3 +148,100 @@ def test_a_batch_validated_at_once_is_each_entry_validated_alone() -> None:
 )
 def test_one_entry_that_fails_sends_the_batch_to_the_entry_by_entry_path(odd_one: Any) -> None:
     assert validate_strict_all(t.EventCreate, [*EVENTS, odd_one]) is None
+
+
+LEAF: dict[str, Any] = {"fact": "properties.a", "operator": "gt", "value": 1}
+
+
+@pytest.mark.parametrize(
+    ("conditions", "actions", "loc", "kind"),
+    [
+        ({**LEAF, "operator": "between"}, None, ["conditions", "operator"], "literal_error"),
+        (
+            {"all": [LEAF, {"not": {**LEAF, "operator": "between"}}]},
+            None,
+            ["conditions", "all", 1, "not", "operator"],
+            "literal_error",
+        ),
+        ({**LEAF, "fact": "foo.bar"}, None, ["conditions", "fact"], "string_pattern_mismatch"),
+        (
+            {"type": "property_between", "property": "a", "value": 1},
+            None,
+            ["conditions", "type"],
+            "literal_error",
+        ),
+        (
+            {
+                "aggregate": {"event_type": "x", "function": "avg", "window_seconds": 60},
+                "operator": "gt",
+                "value": 1,
+            },
+            None,
+            ["conditions", "aggregate", "function"],
+            "literal_error",
+        ),
+        ({"not": [LEAF]}, None, ["conditions", "not"], "model_type"),
+        (5, None, ["conditions"], "model_type"),
+        (
+            None,
+            [{"type": "grant_xp", "amount": -5}],
+            ["actions", 0, "amount"],
+            "greater_than_equal",
+        ),
+        (
+            None,
+            [{"type": "grant_xp", "amount": {"from": "nowhere"}}],
+            ["actions", 0, "amount", "from"],
+            "string_pattern_mismatch",
+        ),
+        (
+            None,
+            [{"type": "grant_currency", "currency": "c", "amount": {"multiply": 2}}],
+            ["actions", 0, "amount", "from"],
+            "missing",
+        ),
+    ],
+)
+def test_a_value_fitting_no_member_of_a_union_is_told_the_error_of_the_closest(
+    conditions: Any, actions: Any, loc: list[str | int], kind: str
+) -> None:
+    """One error at the field as sent, not every member's errors under its class name."""
+    rule = {**RULE, **({} if conditions is None else {"conditions": conditions})}
+    if actions is not None:
+        rule["actions"] = actions
+    assert [(e["loc"], e["type"]) for e in errors(t.RuleUpsert, rule)] == [(loc, kind)]
+
+
+def test_readable_errors_name_only_what_was_sent() -> None:
+    """Every part of every loc is a key or index of the value, but the last of a missing
+    field; no member name (``FactCondition``, ``constrained-int``) is left."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(["x", "gt"]))
+    keys = st.sampled_from(["all", "any", "not", "fact", "operator", "value", "aggregate"])
+    nodes = st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=2) | st.dictionaries(keys, inner, max_size=3),
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(nodes)
+    def check(conditions: Any) -> None:
+        rule = {**RULE, "conditions": conditions}
+        try:
+            validate_strict(t.RuleUpsert, rule)
+        except StrictValidationError as exc:
+            for e in exc.errors:
+                node: Any = rule
+                for position, part in enumerate(e["loc"]):
+                    last = position == len(e["loc"]) - 1
+                    if last and e["type"] == "missing":
+                        assert isinstance(node, dict) and part not in node
+                        break
+                    assert (isinstance(node, dict) and part in node) or (
+                        isinstance(node, list) and isinstance(part, int) and part < len(node)
+                    ), e
+                    node = node[part]
+
+    check()

@@ -24,11 +24,12 @@ Status errors carry the parsed RFC 9457 problem (``problem``), its stable ``code
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 import pydantic
 
+from ._validation_errors import readable
 from .types import Problem
 
 __all__ = [
@@ -69,14 +70,27 @@ class ValidationError(QuestlineError, ValueError):
 
     @classmethod
     def from_pydantic(
-        cls, exc: pydantic.ValidationError, *, schema: str, prefix: Sequence[str | int] = ()
+        cls,
+        exc: pydantic.ValidationError,
+        *,
+        schema: str,
+        prefix: Sequence[str | int] = (),
+        value: Any = None,
     ) -> ValidationError:
+        """``exc`` in the terms of ``value``, what was validated (when given): a union's
+        errors narrowed to the member it came closest to, locs naming its own keys."""
+        found = [
+            {"loc": list(err["loc"]), "message": err["msg"], "type": err["type"]}
+            for err in exc.errors(include_url=False)
+        ]
+        if value is not None:
+            found = readable(found, value)
         errors: list[dict[str, object]] = []
         lines: list[str] = []
-        for err in exc.errors(include_url=False):
+        for err in found:
             loc = [*prefix, *err["loc"]]
-            errors.append({"loc": loc, "message": err["msg"], "type": err["type"]})
-            lines.append(f"{'.'.join(str(p) for p in loc) or '(body)'}: {err['msg']}")
+            errors.append({**err, "loc": loc})
+            lines.append(f"{'.'.join(str(p) for p in loc) or '(body)'}: {err['message']}")
         return cls(f"invalid {schema}: {'; '.join(lines)}", errors=errors)
 
 

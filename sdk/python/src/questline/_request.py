@@ -227,7 +227,7 @@ def build_body(endpoint: Endpoint, body: Body, fields: Mapping[str, object]) -> 
     try:
         validated = model.model_validate(data)
     except pydantic.ValidationError as exc:
-        raise ValidationError.from_pydantic(exc, schema=model.__name__) from None
+        raise ValidationError.from_pydantic(exc, schema=model.__name__, value=data) from None
     return validated.model_dump(mode="json", exclude_unset=True)
 
 

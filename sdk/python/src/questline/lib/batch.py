@@ -107,7 +107,7 @@ def prepare_events(events: Iterable[EventInput]) -> list[dict[str, object]]:
             model = EventCreate.model_validate(data)
         except pydantic.ValidationError as exc:
             raise ValidationError.from_pydantic(
-                exc, schema="EventCreate", prefix=("events", index)
+                exc, schema="EventCreate", prefix=("events", index), value=data
             ) from None
         prepared.append(model.model_dump(mode="json", exclude_unset=True))
     return prepared
