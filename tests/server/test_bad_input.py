@@ -488,3 +488,43 @@ def test_bad_requests_change_nothing(seeded: SpecCheckedClient) -> None:
     assert seeded.get("/v1/rules").json["data"] == []
     user = seeded.get("/v1/users/u1").json
     assert (user["xp"], user["balances"]) == (0, {})
+
+
+EDGES = ("0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59-14:00")
+
+
+def test_times_at_the_ends_of_the_calendar_are_refused_or_answered_never_a_500(
+    seeded: SpecCheckedClient,
+) -> None:
+    """An offset can carry an RFC 3339 time past year 1 or 9999; none of them is a 500."""
+    seeded.put("/v1/leaderboards/lb", json={"metric": {"type": "xp"}, "period": "week"})
+    rule = {"trigger": {"event_type": "x"}, "actions": [{"type": "grant_xp", "amount": 1}]}
+    for moment in EDGES:
+        query = moment.replace("+", "%2B")
+        assert seeded.put("/v1/sandbox/clock", json={"now": moment}).status_code == 422
+        event = {"user_id": "u1", "type": "x", "occurred_at": moment}
+        sent = seeded.post("/v1/events", json=event)
+        assert sent.status_code == 422 and sent.json["errors"][0]["loc"] == ["body", "occurred_at"]
+        batch = seeded.post("/v1/events/batch", json={"events": [event]}).json
+        assert batch["failed"] == 1
+        assert seeded.get(f"/v1/events?since={query}").status_code == 200
+        assert seeded.get(f"/v1/events?until={query}").status_code == 200
+        ranked = seeded.get(f"/v1/leaderboards/lb/rankings?period_start={query}")
+        assert ranked.status_code in (200, 422)
+        for field in ("active_from", "active_until"):
+            assert seeded.put("/v1/rules/r", json={**rule, field: moment}).status_code == 200
+        assert seeded.post("/v1/events", json={"user_id": "u1", "type": "x"}).status_code == 200
+    end = seeded.get("/v1/leaderboards/lb/rankings?period_start=9999-12-31T23:59:59Z")
+    assert end.status_code == 422 and end.json["errors"][0]["loc"] == ["query", "period_start"]
+
+
+def test_the_sandbox_clock_stays_between_1970_and_9000(seeded: SpecCheckedClient) -> None:
+    for moment in ("1969-12-31T23:59:59Z", "9000-01-01T00:00:00Z"):
+        refused = seeded.put("/v1/sandbox/clock", json={"now": moment})
+        assert refused.status_code == 422 and refused.json["errors"][0]["loc"] == ["body", "now"]
+    assert seeded.put("/v1/sandbox/clock", json={"now": "8999-12-31T00:00:00Z"}).status_code == 200
+    too_far = seeded.post("/v1/sandbox/clock/advance", json={"seconds": 86400})
+    assert too_far.status_code == 422 and too_far.json["errors"][0]["loc"] == ["body", "seconds"]
+    assert seeded.get("/v1/sandbox/clock").json["now"] == "8999-12-31T00:00:00Z"  # unmoved
+    assert seeded.post("/v1/sandbox/clock/advance", json={"seconds": 3600}).status_code == 200
+    assert seeded.post("/v1/events", json={"user_id": "u1", "type": "x"}).status_code == 200

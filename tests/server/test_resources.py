@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from tests.support.client import SpecCheckedClient
 
 XP_RULE = {"trigger": {"event_type": "purchase"}, "actions": [{"type": "grant_xp", "amount": 10}]}
@@ -173,3 +175,15 @@ def test_sandbox_reset_empties_data_and_can_keep_config(client: SpecCheckedClien
     client.post("/v1/sandbox/reset")
     assert client.get("/v1/rules/xp").status_code == 404
     assert client.get("/v1/users").status_code == 200  # the key still works
+
+
+def test_sandbox_reset_puts_the_clock_back_on_real_time(client: SpecCheckedClient) -> None:
+    for query in ("", "?keep_config=true"):
+        client.put("/v1/sandbox/clock", json={"now": "2030-01-01T00:00:00Z"})
+        client.post("/v1/sandbox/clock/advance", json={"seconds": 3600})
+        reset = client.post(f"/v1/sandbox/reset{query}").json
+        clock = client.get("/v1/sandbox/clock").json
+        assert clock["frozen"] is False
+        for now in (reset["now"], clock["now"]):  # real time, not the frozen 2030
+            moment = datetime.fromisoformat(now.replace("Z", "+00:00"))
+            assert abs(moment - datetime.now(timezone.utc)) < timedelta(minutes=5)

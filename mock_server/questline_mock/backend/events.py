@@ -10,6 +10,7 @@ from ..engine import DefinitionError, EngineError, EventInput, process_event
 from ..engine.process import check_profile
 from ..engine.render import event_detail_json, event_json
 from ..jsonutil import encode, json_depth
+from ..sandbox.clock import EARLIEST
 from ..storage.base import EventFilter, Page, UnitOfWork
 from .core import ProjectScope, commit
 
@@ -55,6 +56,9 @@ def check_limits(payload: JSON, now: datetime, loc: list[str | int]) -> None:
     occurred_at = payload.get("occurred_at")
     if occurred_at is not None and occurred_at > now + MAX_FUTURE:
         errors.append(_error([*loc, "occurred_at"], "may not be more than 5 minutes in the future"))
+    elif occurred_at is not None and occurred_at < EARLIEST:
+        # Windows and periods reach back from it; before the epoch is no app's event.
+        errors.append(_error([*loc, "occurred_at"], "may not be before 1970-01-01T00:00:00Z"))
     if errors:
         raise EventRejected(errors)
 

@@ -65,6 +65,8 @@ def end_expired_streaks(scope: ProjectScope, now: datetime) -> int:
 
 def reset(scope: ProjectScope, keep_config: bool) -> JSON:
     scope.backend.storage.reset_project(scope.project.id, keep_config=keep_config)
+    scope.clock.real_time()
+    scope.save_clock()
     return {
         "project_id": scope.project.id,
         "kept_config": keep_config,

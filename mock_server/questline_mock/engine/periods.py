@@ -193,6 +193,13 @@ def board_period_at(period_start: str | date | datetime, tz: str, period: str) -
     ``"2026-11-25"`` names the same week), an RFC 3339 instant, or the literal
     ``"all_time"``. Raises PeriodError for anything else.
     """
+    try:
+        return _board_period_at(period_start, tz, period)
+    except OverflowError:  # a period at the very end (or start) of the calendar
+        raise PeriodError(f"period_start {period_start!r} is out of range") from None
+
+
+def _board_period_at(period_start: str | date | datetime, tz: str, period: str) -> BoardPeriod:
     if period == ALL_TIME:
         return board_period_for_date(date.min, tz, period)
     if isinstance(period_start, datetime):

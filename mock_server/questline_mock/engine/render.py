@@ -42,8 +42,17 @@ def _format(moment: datetime) -> str:
     return text + "Z"
 
 
+_FIRST = datetime.min.replace(tzinfo=timezone.utc)
+_LAST = datetime.max.replace(tzinfo=timezone.utc)
+
+
 def parse_time(text: object) -> datetime | None:
-    """An aware UTC datetime from an RFC 3339 string, or None if it is not one."""
+    """An aware UTC datetime from an RFC 3339 string, or None if it is not one.
+
+    An offset can carry a time past ``datetime``'s years 1 to 9999 once it is in UTC
+    (``0001-01-01T00:00:00+01:00``); it comes back as the first or last instant there is,
+    which sorts it the same way against any other (and is refused where a range is
+    checked, such as an event's ``occurred_at``)."""
     if not isinstance(text, str) or not _RFC3339.match(text):
         return None
     normalised = text[:-1] + "+00:00" if text[-1] in "Zz" else text
@@ -51,7 +60,10 @@ def parse_time(text: object) -> datetime | None:
         parsed = datetime.fromisoformat(normalised.replace("t", "T"))
     except ValueError:
         return None
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:
+        return _FIRST if parsed.year == 1 else _LAST
 
 
 def user_json(user: User) -> JSON:

@@ -148,7 +148,10 @@ def parse_datetime(raw: str, loc: list[str | int]) -> datetime:
         ) from None
     if value.tzinfo is None:
         raise ValidationProblem([field_error(loc, "must include a UTC offset", "datetime_parsing")])
-    return value.astimezone(timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:  # an offset carried it past year 1 or 9999: the first or last
+        return (datetime.min if value.year == 1 else datetime.max).replace(tzinfo=timezone.utc)
 
 
 def query_str(

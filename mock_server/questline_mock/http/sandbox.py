@@ -8,9 +8,11 @@ from questline import types as t
 from ..backend import sandbox, webhooks
 from ..backend.config_io import export_config
 from ..sandbox import faults
+from ..sandbox.clock import ClockRangeError
 from . import pagination
 from .context import backend, json_response, scope
 from .parsing import parse_body, query_bool, wire
+from .problems import ValidationProblem, field_error
 from .webhook_endpoints import problem_for
 
 bp = Blueprint("sandbox", __name__)
@@ -36,13 +38,19 @@ def clock_retrieve() -> Response:
 @bp.put("/v1/sandbox/clock")
 def clock_set() -> Response:
     body = parse_body(t.SandboxClockSet)
-    return json_response(sandbox.set_clock(scope(), body.now))
+    try:
+        return json_response(sandbox.set_clock(scope(), body.now))
+    except ClockRangeError as exc:
+        raise ValidationProblem([field_error(["body", "now"], str(exc))]) from None
 
 
 @bp.post("/v1/sandbox/clock/advance")
 def clock_advance() -> Response:
     body = parse_body(t.SandboxClockAdvance)
-    return json_response(sandbox.advance_clock(scope(), body.seconds))
+    try:
+        return json_response(sandbox.advance_clock(scope(), body.seconds))
+    except ClockRangeError as exc:
+        raise ValidationProblem([field_error(["body", "seconds"], str(exc))]) from None
 
 
 @bp.get("/v1/sandbox/webhooks")

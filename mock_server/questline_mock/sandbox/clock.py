@@ -28,6 +28,25 @@ class WallClock:
         return utc_from_timestamp(self._source())
 
 
+# The instants a project clock may show: ids count milliseconds from the epoch, and the
+# engine adds windows, periods and retry delays (a year at most) to ``now``, which must
+# stay within ``datetime``'s range.
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)  # exclusive
+
+
+class ClockRangeError(ValueError):
+    """The clock would leave [EARLIEST, LATEST); nothing was changed."""
+
+
+def check_in_range(moment: datetime) -> None:
+    if not EARLIEST <= moment < LATEST:
+        raise ClockRangeError(
+            f"the clock must stay from {EARLIEST:%Y-%m-%dT%H:%M:%SZ} to before"
+            f" {LATEST:%Y-%m-%dT%H:%M:%SZ}"
+        )
+
+
 class ProjectClock:
     """A project's view of time; mutates (and the caller persists) the Project record."""
 
@@ -45,10 +64,23 @@ class ProjectClock:
         return self._wall.now() + timedelta(seconds=self._project.clock_offset_seconds)
 
     def set(self, moment: datetime) -> None:
-        """Freeze the clock at ``moment``."""
-        self._project.clock_frozen_at = moment.astimezone(timezone.utc)
+        """Freeze the clock at ``moment``; ClockRangeError outside the clock's range."""
+        try:
+            moment = moment.astimezone(timezone.utc)
+        except OverflowError:  # an offset carried it past year 1 or 9999
+            moment = LATEST
+        check_in_range(moment)
+        self._project.clock_frozen_at = moment
+
+    def real_time(self) -> None:
+        """Back on real time: unfrozen, no offset (what a sandbox reset does)."""
+        self._project.clock_frozen_at = None
+        self._project.clock_offset_seconds = 0.0
 
     def advance(self, seconds: float) -> datetime:
+        """Move the clock on; ClockRangeError (nothing moved) past the clock's range."""
+        if self.now() >= LATEST - timedelta(seconds=seconds):
+            check_in_range(LATEST)
         if self._project.clock_frozen_at is not None:
             self._project.clock_frozen_at += timedelta(seconds=seconds)
         else:

@@ -828,7 +828,7 @@ class EventCreate(QuestlineModel):
     """
     occurred_at: AwareDatetime | MISSING = MISSING
     """
-    When it happened (default: now on the project's clock). At most 5 minutes in the future.
+    When it happened (default: now on the project's clock). At most 5 minutes in the future, and not before 1970-01-01T00:00:00Z.
     """
     user: EventUserProfile | MISSING = MISSING
     """
@@ -2090,11 +2090,14 @@ class SandboxClockSet(QuestlineModel):
         extra="forbid",
     )
     now: AwareDatetime
+    """
+    From 1970-01-01T00:00:00Z (ids count milliseconds from there) to before 9000-01-01T00:00:00Z (so windows, periods and retry schedules after it still have dates); anything else is a 422.
+    """
 
 
 class SandboxClockAdvance(QuestlineModel):
     """
-    How far to move the clock.
+    How far to move the clock; a 422 if that would take it to 9000-01-01T00:00:00Z or later (see `SandboxClockSet`).
     """
 
     model_config = ConfigDict(
