@@ -41,6 +41,22 @@ def test_a_post_replayed_with_the_same_idempotency_key(client: Questline, wire: 
     assert [r.headers["Idempotency-Key"] for r in wire.requests] == ["key-1", "key-1"]
 
 
+def test_the_same_call_with_its_own_key_replays_without_an_event_id_given(
+    client: Questline, wire: Wire
+) -> None:
+    """The SDK makes the missing event_id from the caller's key, so the body is the same
+    and the server replays it; without a key, each call is a new event."""
+    first = client.events.with_raw_response.send(user_id="u1", type="login", idempotency_key="k")
+    again = client.events.with_raw_response.send(user_id="u1", type="login", idempotency_key="k")
+    assert (first.idempotent_replayed, again.idempotent_replayed) == (False, True)
+    assert again.parse().event.id == first.parse().event.id
+    assert wire.requests[0].content == wire.requests[1].content
+    client.events.send(user_id="u1", type="login", idempotency_key="other")
+    client.events.send(user_id="u1", type="login")
+    client.events.send(user_id="u1", type="login")
+    assert len(client.events.list().data) == 4  # k once, other, and the two without a key
+
+
 def test_a_key_reused_for_a_different_request_is_refused(client: Questline) -> None:
     client.events.send(user_id="u1", type="login", idempotency_key="key-1")
     with pytest.raises(UnprocessableEntityError) as caught:

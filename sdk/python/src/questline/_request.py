@@ -72,8 +72,9 @@ class Endpoint:
     # The body's one required field, which may also be passed positionally
     # (``client.sandbox.clock.set(now)``).
     positional_field: str | None = None
-    # Fields the SDK fills when the caller leaves them out (``events.send``'s ``event_id``).
-    defaults: Mapping[str, Callable[[], object]] = field(default_factory=dict)
+    # Fields the SDK fills when the caller leaves them out (``events.send``'s ``event_id``),
+    # each made from the call's own idempotency key (None when the SDK makes that key).
+    defaults: Mapping[str, Callable[[str | None], object]] = field(default_factory=dict)
     # Array query parameters sent comma-separated rather than repeated.
     csv_params: frozenset[str] = frozenset()
     # Path and query parameter constraints from the spec.
@@ -127,7 +128,7 @@ def build_request_options(
         final_headers.update(options.extra_headers)
     json_body: Mapping[str, object] | None = None
     if endpoint.body_model is not None:
-        json_body = build_body(endpoint, body, fields or {})
+        json_body = build_body(endpoint, body, fields or {}, options.idempotency_key)
         if options.extra_body:
             json_body = {**json_body, **options.extra_body}
     elif options.extra_body:
@@ -206,11 +207,17 @@ def _query_scalar(value: object) -> str:
     return str(value)
 
 
-def build_body(endpoint: Endpoint, body: Body, fields: Mapping[str, object]) -> dict[str, object]:
+def build_body(
+    endpoint: Endpoint,
+    body: Body,
+    fields: Mapping[str, object],
+    idempotency_key: str | None = None,
+) -> dict[str, object]:
     """Merge a dict/model body with keyword fields, validate, and dump in wire form.
 
     Keyword fields win over the same key in ``body`` (in either spelling). The result uses
-    the wire's snake_case names whatever spelling the caller used.
+    the wire's snake_case names whatever spelling the caller used. Fields left out that
+    the endpoint fills are made from the caller's ``idempotency_key``, if they gave one.
     """
     model = endpoint.body_model
     assert model is not None
@@ -223,7 +230,7 @@ def build_body(endpoint: Endpoint, body: Body, fields: Mapping[str, object]) -> 
     for name, make in endpoint.defaults.items():
         if data.get(name) is None and data.get(to_camel(name)) is None:
             data.pop(to_camel(name), None)
-            data[name] = make()
+            data[name] = make(idempotency_key)
     try:
         validated = model.model_validate(data)
     except pydantic.ValidationError as exc:

@@ -812,7 +812,7 @@ class EventCreate(QuestlineModel):
         str | MISSING, Field(examples=["order_789"], max_length=255, min_length=1)
     ] = MISSING
     """
-    Your stable id for this event (e.g. an order id). Sending it again applies nothing and returns the first result with `replayed: true`. The server makes one when omitted (the SDK makes one before the first try, so retries are safe).
+    Your stable id for this event (e.g. an order id). Sending it again applies nothing and returns the first result with `replayed: true`. The server makes one when omitted (the SDK makes one before the first try, so retries are safe; from the call's own `Idempotency-Key` when it has one, so the same call made again with that key is replayed).
     """
     user_id: Annotated[str, Field(examples=["u1"], pattern="^[A-Za-z0-9_.:@-]{1,128}$")]
     """
