@@ -153,3 +153,14 @@ def test_a_custom_base_url_and_key() -> None:
             assert client.users.list().data == []
         response = httpx.get(sb.base_url + "/v1/users", headers={"Authorization": "Bearer nope"})
         assert response.status_code == 401
+
+
+async def test_the_live_stream_says_at_once_that_it_needs_a_running_server() -> None:
+    """Not a stream that waits forever: a clear error naming what to use instead."""
+    with mock_questline() as sandbox:
+        with pytest.raises(NotImplementedError, match="questline_server"):
+            next(iter(sandbox.client.stream(user_id="u1")))
+        async with sandbox.async_client() as client:
+            with pytest.raises(NotImplementedError, match="questline_server"):
+                async for _ in client.stream(user_id="u1"):
+                    break

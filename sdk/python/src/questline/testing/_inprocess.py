@@ -11,8 +11,8 @@ The server is imported only when a block starts, so importing ``questline.testin
 so loading the pytest plugin) needs neither Flask nor respx.
 
 Not supported in-process: the live message stream (``client.stream()``), which needs a
-server that keeps answering after the request returns; use the ``questline_server``
-fixture for it. Async requests run the app inline on the event loop, so a fault's
+server that keeps answering after the request returns; it raises NotImplementedError at
+once, naming the ``questline_server`` fixture to use instead. Async requests run the app inline on the event loop, so a fault's
 ``latency_ms`` blocks the loop for that long.
 """
 
@@ -196,6 +196,12 @@ class MockQuestline:
 
     def _dispatch(self, request: httpx.Request) -> httpx.Response:
         """One request through the WSGI app, as a fully read response."""
+        if request.url.path == "/v1/stream":  # it would wait for the end of a live stream
+            raise NotImplementedError(
+                "the live message stream (client.stream()) needs a running server, which "
+                "mock_questline() does not start: use the questline_server fixture, or "
+                "read what was sent with client.sandbox.webhooks.list()"
+            )
         transport = httpx.WSGITransport(app=self.app)
         try:
             response = transport.handle_request(request)
