@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -16,6 +17,7 @@ from .config import ServerConfig
 from .http import errors, idempotency
 from .http.blueprints import BLUEPRINTS
 from .http.problems import ApiProblem, problem_response
+from .http.stream import STREAM_SLOTS
 from .sandbox import faults
 
 log = logging.getLogger("questline_mock")
@@ -30,6 +32,8 @@ def create_app(config: ServerConfig | None = None, *, backend: Backend | None = 
     app.json.sort_keys = False  # type: ignore[attr-defined]
     state = backend or Backend(config)
     app.extensions["questline"] = state
+    if config.max_streams is not None:
+        app.extensions[STREAM_SLOTS] = threading.BoundedSemaphore(config.max_streams)
     in_flight = idempotency.InFlight()
 
     app.url_map.converters["not_batch"] = NotBatchConverter

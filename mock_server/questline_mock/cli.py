@@ -47,7 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("QUESTLINE_API_KEY") or DEFAULT_API_KEY,
         help="the default project's key (default: $QUESTLINE_API_KEY or sk_test_questline)",
     )
-    serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=16,
+        help="worker threads (default 16); each open /v1/stream holds one, two stay free",
+    )
     return parser
 
 
@@ -86,6 +91,7 @@ def serve(args: argparse.Namespace) -> int:
         api_key=args.api_key,
         seed_path=args.seed,
         sqlite_synchronous=args.sync,
+        max_streams=max(1, args.threads - 2),
     )
     try:
         app = create_app(config)

@@ -36,3 +36,7 @@ class ServerConfig:
     # How often the real-time maintenance pass runs (streak endings, idempotency expiry).
     maintenance_interval_seconds: float = 30.0
     max_body_bytes: int = MAX_BODY_BYTES
+    # Live streams (GET /v1/stream) open at once, None for no limit. Under waitress each
+    # holds a worker thread, so the CLI keeps two threads for the rest of the API; one
+    # more is a 429 with Retry-After rather than a server that stops answering.
+    max_streams: int | None = None

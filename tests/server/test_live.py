@@ -115,3 +115,23 @@ def test_api_key_flag_sets_the_default_projects_key(api_key: str) -> None:
             server.base_url + "/v1/users", headers={"Authorization": "Bearer sk_test_questline"}
         )
         assert other.status_code == 401
+
+
+def test_streams_beyond_the_threads_are_429_and_the_api_keeps_answering() -> None:
+    """Each open stream holds a waitress thread: with 4 threads, two streams fit and
+    two threads stay for the API; a third stream is told to come back, not left hanging."""
+    server = ServerProcess(None, "sk_test_questline", "--threads", "4")
+    with server, server.client() as http:
+        opened = [http.stream("GET", "/v1/stream") for _ in range(2)]
+        for stream in opened:
+            assert stream.__enter__().status_code == 200
+        try:
+            refused = http.get("/v1/stream", timeout=5)
+            assert refused.status_code == 429
+            assert refused.headers["Retry-After"] == "1"
+            assert refused.json()["code"] == "rate_limited"
+            assert http.get("/v1/health", timeout=5).status_code == 200
+            assert http.put("/v1/users/u1", json={}, timeout=5).status_code == 200
+        finally:
+            for stream in opened:
+                stream.__exit__(None, None, None)

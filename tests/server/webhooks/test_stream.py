@@ -118,3 +118,19 @@ def test_open_streams_end_cleanly_when_the_backend_closes() -> None:
     app.extensions["questline"].close()
     reader.join(timeout=5)
     assert ended.is_set()
+
+
+def test_a_stream_slot_is_given_back_when_its_response_closes() -> None:
+    """With one slot, a second stream is a 429 until the first one's response closes,
+    even if not a frame of it was read."""
+    from questline_mock.http.stream import HEARTBEAT_CONFIG
+
+    app = create_app(ServerConfig(background_workers=False, max_streams=1))
+    app.config[HEARTBEAT_CONFIG] = 0.05
+    headers = {"Authorization": f"Bearer {KEY}"}
+    for _ in range(3):
+        first = app.test_client().get("/v1/stream", headers=headers, buffered=False)
+        assert first.status_code == 200
+        second = app.test_client().get("/v1/stream", headers=headers, buffered=False)
+        assert second.status_code == 429 and second.headers["Retry-After"] == "1"
+        first.close()

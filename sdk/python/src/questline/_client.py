@@ -131,7 +131,9 @@ class Questline(SyncAPIClient):
         `id: <msg_…>`, `event: <type>`, `data: <envelope JSON>` and a blank line; comment lines
         (`: keep-alive`) may be sent to keep the connection open. Reconnect with `Last-Event-ID`
         to resume after the last message seen. The SDK exposes it as an iterator of
-        `WebhookEvent`.
+        `WebhookEvent`. A server holds a bounded number of open streams (the reference server:
+        its worker threads less two); one more is a `429` with `Retry-After`, so the rest of the
+        API keeps answering.
         """
         opts = build_request_options(
             _STREAM_STREAM,
@@ -227,7 +229,9 @@ class AsyncQuestline(AsyncAPIClient):
         `id: <msg_…>`, `event: <type>`, `data: <envelope JSON>` and a blank line; comment lines
         (`: keep-alive`) may be sent to keep the connection open. Reconnect with `Last-Event-ID`
         to resume after the last message seen. The SDK exposes it as an iterator of
-        `WebhookEvent`.
+        `WebhookEvent`. A server holds a bounded number of open streams (the reference server:
+        its worker threads less two); one more is a `429` with `Retry-After`, so the rest of the
+        API keeps answering.
         """
         opts = build_request_options(
             _STREAM_STREAM,
