@@ -107,6 +107,24 @@ def test_levels_default_curve_then_a_custom_one(client: SpecCheckedClient) -> No
     assert effects["xp"] == {"granted": 10, "total": 20, "level": 2, "level_ups": [2]}
 
 
+def test_a_quest_may_not_drop_a_step_a_definition_progresses(client: SpecCheckedClient) -> None:
+    """Like deleting it: a rule's progress_quest would silently do nothing at event time."""
+    steps = [{"id": "s1"}, {"id": "s2"}]
+    assert client.put("/v1/quests/q", json={"steps": steps}).status_code == 200
+    progress = {"type": "progress_quest", "quest_id": "q", "step_id": "s1"}
+    rule = {"trigger": {"event_type": "x"}, "actions": [progress]}
+    assert client.put("/v1/rules/r", json=rule).status_code == 200
+    levels = [{"level": 1, "min_xp": 0}, {"level": 2, "min_xp": 10, "rewards": [progress]}]
+    assert client.put("/v1/levels", json={"levels": levels}).status_code == 200
+    refused = client.put("/v1/quests/q", json={"steps": [{"id": "other"}]})
+    assert refused.status_code == 409 and refused.json["code"] == "conflict"
+    assert "step s1" in refused.json["detail"]
+    assert "rule:r" in refused.json["detail"] and "levels" in refused.json["detail"]
+    assert [s["id"] for s in client.get("/v1/quests/q").json["steps"]] == ["s1", "s2"]
+    kept = client.put("/v1/quests/q", json={"steps": [{"id": "s1"}, {"id": "s3"}]})
+    assert kept.status_code == 200  # s2 was named by nobody
+
+
 def test_insufficient_balance_is_409_and_changes_nothing(client: SpecCheckedClient) -> None:
     client.put("/v1/currencies/coins", json={"name": "Coins"})
     client.put("/v1/users/u1", json={})

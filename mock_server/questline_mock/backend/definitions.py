@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from ..domain import JSON
-from ..engine import canonicalize_definition, levels_document, references, validate_levels
+from ..engine import (
+    canonicalize_definition,
+    levels_document,
+    references,
+    step_references,
+    validate_levels,
+)
 from ..engine.render import format_time
 from ..storage.base import Page
 from .core import ProjectScope
 
 
 class StillReferenced(Exception):
-    def __init__(self, kind: str, definition_id: str, users: list[str]) -> None:
-        super().__init__(
-            f"{kind}/{definition_id} is used by {', '.join(users)}; change or delete those first"
-        )
+    """A 409: ``what`` (``"badges/gold"``) is used by ``users`` (``["rule:r1"]``)."""
+
+    def __init__(self, what: str, users: list[str]) -> None:
+        super().__init__(f"{what} is used by {', '.join(users)}; change or delete those first")
         self.users = users
 
 
@@ -22,6 +28,12 @@ def upsert(scope: ProjectScope, kind: str, definition_id: str, body: JSON) -> JS
     now = format_time(scope.now())
     with scope.uow() as uow:
         canonical = canonicalize_definition(kind, definition_id, body, uow)
+        if kind == "quests":  # a step named by a progress_quest may not go away
+            steps = {step["id"] for step in canonical.get("steps") or []}
+            users = step_references(uow, definition_id, steps)
+            if users:
+                gone = ", ".join(sorted(set().union(*users.values())))
+                raise StillReferenced(f"quests/{definition_id} step {gone}", list(users))
         previous = uow.get_definition(kind, definition_id)
         canonical["created_at"] = previous["created_at"] if previous else now
         canonical["updated_at"] = now
@@ -46,7 +58,7 @@ def delete(scope: ProjectScope, kind: str, definition_id: str) -> bool:
             return False
         users = references(uow, kind, definition_id)
         if users:
-            raise StillReferenced(kind, definition_id, users)
+            raise StillReferenced(f"{kind}/{definition_id}", users)
         uow.delete_definition(kind, definition_id)
         return True
 

@@ -31,7 +31,12 @@ from .context import (
     InsufficientBalance,
     NotFound,
 )
-from .definitions import DEFINITION_VALIDATORS, canonicalize_definition, references
+from .definitions import (
+    DEFINITION_VALIDATORS,
+    canonicalize_definition,
+    references,
+    step_references,
+)
 from .levels import default_levels, level_for_xp, levels_document, validate_levels
 from .process import (
     EventInput,
@@ -65,6 +70,7 @@ __all__ = [
     "process_event",
     "references",
     "run_step",
+    "step_references",
     "upsert_user",
     "validate_levels",
 ]

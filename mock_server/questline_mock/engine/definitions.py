@@ -229,6 +229,25 @@ def _walk(node: Any) -> Iterator[JSON]:
             yield from _walk(value)
 
 
+def step_references(view: Reader, quest_id: str, steps: set[str]) -> dict[str, set[str]]:
+    """Definitions whose ``progress_quest`` names a step of ``quest_id`` outside ``steps``
+    (what a new version of the quest would leave them pointing at): user -> step ids."""
+    found: dict[str, set[str]] = {}
+
+    def note(user: str, node: Any) -> None:
+        for item in _walk(node):
+            step = item.get("step_id")
+            if item.get("quest_id") == quest_id and isinstance(step, str) and step not in steps:
+                found.setdefault(user, set()).add(step)
+
+    for other_kind in ["rules", *[k for k in DEFINITION_KINDS if k != "rules"]]:
+        for doc in view.list_definitions(other_kind).items:
+            if not (other_kind == "quests" and doc.get("id") == quest_id):
+                note(f"{SINGULAR[other_kind]}:{doc.get('id')}", doc)
+    note("levels", view.get_levels() or {})
+    return found
+
+
 def references(view: Reader, kind: str, definition_id: str) -> list[str]:
     """Definitions that use ``kind``/``definition_id``: ``["rule:big-spender", "levels"]``.
 

@@ -114,7 +114,9 @@ class Quests(SyncAPIResource):
 
         Creates the quest, or replaces the stored definition with this id as a whole. Returns
         the stored definition in canonical form. Ordered quests progress only their first
-        unfinished step; completing every step completes the quest and runs its rewards once.
+        unfinished step; completing every step completes the quest and runs its rewards once. A
+        `409` if the new version drops a step that a rule (or another definition) progresses by
+        `step_id`.
         """
         opts = build_request_options(
             _QUESTS_UPSERT,
@@ -233,7 +235,9 @@ class AsyncQuests(AsyncAPIResource):
 
         Creates the quest, or replaces the stored definition with this id as a whole. Returns
         the stored definition in canonical form. Ordered quests progress only their first
-        unfinished step; completing every step completes the quest and runs its rewards once.
+        unfinished step; completing every step completes the quest and runs its rewards once. A
+        `409` if the new version drops a step that a rule (or another definition) progresses by
+        `step_id`.
         """
         opts = build_request_options(
             _QUESTS_UPSERT,
