@@ -102,6 +102,7 @@ class Backend:
         with self._outbox_signal:
             self._outbox_version += 1
             self._outbox_signal.notify_all()
+        self.deliverer.wake()
 
     def wait_for_outbox(self, timeout: float, seen: int | None = None) -> int:
         """Wait up to ``timeout`` for messages queued after version ``seen`` (returned by an

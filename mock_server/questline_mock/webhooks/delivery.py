@@ -15,7 +15,8 @@ delivery is at least once, and receivers de-duplicate on ``webhook-id``.
 
 ``deliver_due(scope)`` runs everything due for one project synchronously (the sandbox clock
 sweep calls it, so advancing the clock makes retries happen at once); the background
-:class:`_Worker` calls the same code for every project in a loop, woken by the outbox.
+:class:`_Worker` calls the same code for each project in a lane of its own, woken by the
+outbox, so a receiver that never answers holds up only its own project's deliveries.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING
 import httpx
 from questline._signing import signature_headers
 
-from ..domain import WebhookEndpoint
+from ..domain import Project, WebhookEndpoint
 from .attempts import EXCERPT_CHARS, Outcome, fail_pending, parse_retry_after, record_attempt
 from .outbox import disable_endpoint, envelope
 
@@ -45,12 +46,17 @@ log = logging.getLogger("questline_mock.webhooks")
 
 BATCH = 256
 SEND_CONCURRENCY = 8
+# Projects the worker delivers for at once, each in its lane with its own senders: a
+# receiver that hangs until the timeout delays its own project only.
+LANES = 8
 # The worker's longest sleep: retries scheduled in the future are found within this.
 POLL_SECONDS = 1.0
 # While events keep arriving, the worker rests this many times as long as its last pass
 # took, so delivery uses at most 1/(1+ratio) of the process and never starves intake (the
-# GIL is shared); an idle server drains at full speed. See bench/webhook_bench.py.
+# GIL is shared); an idle server drains at full speed. See bench/webhook_bench.py. A pass
+# that waited on a slow receiver rests no longer than MAX_REST_SECONDS.
 BUSY_REST_RATIO = 6.0
+MAX_REST_SECONDS = 1.0
 USER_AGENT = "Questline-Webhooks/1.0"
 
 _Key = tuple[str, str, str]  # (project id, message id, endpoint id)
@@ -96,6 +102,12 @@ class Deliverer:
                 self._worker = _Worker(self._backend, self)
                 self._worker.start()
 
+    def wake(self) -> None:
+        """Messages were queued, or a lane ended with more due: the worker looks now."""
+        worker = self._worker
+        if worker is not None:
+            worker.wake()
+
     def close(self) -> None:
         """Stop the worker (it finishes its batch) and release the client and pool."""
         with self._lock:
@@ -124,7 +136,14 @@ class Deliverer:
             return self._client, self._pool
 
     # -- claim → send → record ------------------------------------------------------------
-    def deliver_due(self, scope: ProjectScope, max_batches: int | None = None) -> int:
+    def deliver_due(
+        self,
+        scope: ProjectScope,
+        max_batches: int | None = None,
+        senders: ThreadPoolExecutor | None = None,
+    ) -> int:
+        """Claim, send and record what is due at the project's ``now``, batch by batch;
+        ``senders`` sends them (the deliverer's own pool by default)."""
         attempted = 0
         done: set[_Key] = set()  # attempted in this call: never twice, even if due again
         batches = 0
@@ -134,7 +153,7 @@ class Deliverer:
             if not jobs:
                 break
             try:
-                outcomes = self._send_all(jobs)
+                outcomes = self._send_all(jobs, senders)
                 self._record(scope, jobs, outcomes)
             finally:
                 with self._lock:
@@ -174,12 +193,14 @@ class Deliverer:
                 jobs.append(_Job(key, endpoint.url, secrets, body.encode(), True, due))
         return jobs
 
-    def _send_all(self, jobs: list[_Job]) -> list[Outcome | None]:
+    def _send_all(
+        self, jobs: list[_Job], senders: ThreadPoolExecutor | None = None
+    ) -> list[Outcome | None]:
         live = [job for job in jobs if job.endpoint_ok]
         if not live:
             return [None] * len(jobs)
         client, pool = self._resources()
-        sent = iter(pool.map(lambda job: self._send(client, job), live))
+        sent = iter((senders or pool).map(lambda job: self._send(client, job), live))
         return [next(sent) if job.endpoint_ok else None for job in jobs]
 
     def _send(self, client: httpx.Client, job: _Job) -> Outcome:
@@ -253,43 +274,74 @@ def _elapsed_ms(started: float) -> int:
 
 class _Worker(threading.Thread):
     """Delivers for every project, waking when messages are queued and at least every
-    ``POLL_SECONDS`` for retries coming due."""
+    ``POLL_SECONDS`` for retries coming due. Each project with something due gets a lane
+    (up to LANES at once) that drains it batch by batch with senders of its own, so one
+    project's slow receiver never delays another's deliveries."""
 
     def __init__(self, backend: Backend, deliverer: Deliverer) -> None:
         super().__init__(name="questline-webhook-worker", daemon=True)
         self._backend = backend
         self._deliverer = deliverer
         self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._busy: set[str] = set()  # projects whose lane is running
+        self._wake = threading.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
 
     def stop(self) -> None:
         self._stopping.set()
-        self._backend.outbox_changed()
+        self._wake.set()
         self.join(timeout=self._backend.config.webhook_timeout_seconds + 5)
 
     def _running(self) -> bool:
         return not (self._stopping.is_set() or self._backend.closed.is_set())
 
     def run(self) -> None:
-        while self._running():
-            seen = self._backend.wait_for_outbox(0.0, seen=-1)  # the current version, no wait
-            started = time.perf_counter()
-            attempted = self._pass()
-            if attempted == 0:
-                self._backend.wait_for_outbox(POLL_SECONDS, seen)
-            elif self._backend.wait_for_outbox(0.0, seen=-1) != seen:
-                # Messages were queued during the pass: intake is busy, so yield to it.
-                self._stopping.wait((time.perf_counter() - started) * BUSY_REST_RATIO)
+        with ThreadPoolExecutor(LANES, "questline-webhook-lane") as lanes:
+            while self._running():
+                self._wake.clear()  # before looking: what is queued after wakes the wait
+                self._dispatch(lanes)
+                self._wake.wait(POLL_SECONDS)
 
-    def _pass(self) -> int:
-        """One batch per project with anything due; returns how many were attempted."""
-        attempted = 0
+    def _dispatch(self, lanes: ThreadPoolExecutor) -> None:
+        """A lane for each project that has none running."""
         try:
             for project in self._backend.storage.list_projects():
                 if not self._running():
                     break
-                scope = self._backend.scope(project)
-                attempted += self._deliverer.deliver_due(scope, max_batches=1)
+                with self._lock:
+                    if project.id in self._busy:
+                        continue
+                    self._busy.add(project.id)
+                lanes.submit(self._lane, project)
         except Exception:
             if self._running():
                 log.exception("webhook delivery pass failed; retrying")
-        return attempted
+
+    def _lane(self, project: Project) -> None:
+        """Drain one project's due deliveries, resting between batches while events keep
+        arriving (so intake is never starved)."""
+        seen = self._backend.wait_for_outbox(0.0, seen=-1)
+        try:
+            scope = self._backend.scope(project)
+            with ThreadPoolExecutor(SEND_CONCURRENCY, "questline-webhook-send") as senders:
+                while self._running():
+                    seen = self._backend.wait_for_outbox(0.0, seen=-1)
+                    started = time.perf_counter()
+                    if self._deliverer.deliver_due(scope, max_batches=1, senders=senders) == 0:
+                        break
+                    if self._backend.wait_for_outbox(0.0, seen=-1) != seen:
+                        took = time.perf_counter() - started
+                        self._stopping.wait(min(took * BUSY_REST_RATIO, MAX_REST_SECONDS))
+        except Exception:
+            if self._running():
+                log.exception("webhook delivery for %s failed; retrying", project.id)
+        finally:
+            with self._lock:
+                self._busy.discard(project.id)
+            if self._running() and self._backend.wait_for_outbox(0.0, seen=-1) != seen:
+                # Queued while this lane was ending, when the worker skipped the project:
+                # look again now rather than at the next poll.
+                self._wake.set()

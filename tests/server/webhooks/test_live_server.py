@@ -117,3 +117,25 @@ def test_messages_undelivered_at_a_kill_9_are_delivered_after_restart(
     for request in (r for r in got if r.status == 200):
         verify_both(request, endpoint["secret"])
         assert json.loads(request.body)["id"] == request.webhook_id
+
+
+def test_a_receiver_that_hangs_delays_only_its_own_project(server: LiveServer) -> None:
+    """Project A's receiver holds its first request until the end of the test (past the
+    point where B is checked); B's deliveries still arrive at once."""
+    hanging, prompt, release = Receiver(), Receiver(), threading.Event()
+    hanging.during = lambda: release.wait(30)
+    try:
+        with project_client(server) as a, project_client(server) as b:
+            a.post("/v1/webhook_endpoints", json={"url": hanging.url}).raise_for_status()
+            b.post("/v1/webhook_endpoints", json={"url": prompt.url}).raise_for_status()
+            a.post("/v1/events", json={"user_id": "u1", "type": "login"}).raise_for_status()
+            b.post("/v1/events", json={"user_id": "u1", "type": "login"}).raise_for_status()
+            # Well inside the 10 s A's hung request may take before it times out.
+            prompt.wait_for(lambda seen: len(seen) == 2, timeout=5)
+            assert not release.is_set()
+            b.post("/v1/events", json={"user_id": "u2", "type": "login"}).raise_for_status()
+            prompt.wait_for(lambda seen: len(seen) == 4, timeout=5)
+    finally:
+        release.set()
+        hanging.close()
+        prompt.close()
