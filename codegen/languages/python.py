@@ -134,6 +134,7 @@ class _Module:
         if op.body is not None:
             options.append("extra_body: Mapping[str, object] | None = None")
         options.append("timeout: Timeout | NotGiven = NOT_GIVEN")
+        options.append("max_retries: int | None = None")
         self.constants.append((const, f"Endpoint({', '.join(endpoint_args)})"))
 
         build_args = [const]

@@ -83,6 +83,24 @@ def test_retries_reuse_one_idempotency_key_and_event_id(
     assert len(client.events.list().data) == 1
 
 
+def test_max_retries_per_call_wins_over_the_clients(
+    client: Questline, wire: Wire, clients: Clients
+) -> None:
+    client.sandbox.faults.create({"match": {"path": "/v1/users"}}, count=1, status=429)
+    wire.clear()
+    with pytest.raises(RateLimitError):
+        client.users.list(max_retries=0)
+    assert wire.count("GET", "/v1/users") == 1
+    # A client that never retries, told to for this call only.
+    client.sandbox.faults.create({"match": {"path": "/v1/users"}}, count=2, status=503)
+    never = client.with_options(max_retries=0)
+    assert never.users.list(max_retries=2).data == []
+    assert wire.count("GET", "/v1/users") == 4
+    with pytest.raises(ValidationError, match="max_retries"):
+        client.users.list(max_retries=-1)
+    assert wire.count("GET", "/v1/users") == 4  # refused before any request
+
+
 def test_with_options_max_retries_zero_gives_up_at_once(client: Questline, wire: Wire) -> None:
     client.sandbox.faults.create({"match": {"path": "/v1/users"}}, count=1, status=429)
     wire.clear()

@@ -149,13 +149,17 @@ class BaseClient:
 
     # -- retries ------------------------------------------------------------------------
 
-    def _retry_delay(self, attempt: int, response: httpx.Response | None) -> float | None:
+    def _retry_delay(
+        self, attempt: int, response: httpx.Response | None, opts: FinalRequestOptions
+    ) -> float | None:
         """Seconds to wait before trying again, or ``None`` to give up.
 
         ``attempt`` counts the tries already failed (0 after the first); ``response`` is
         ``None`` for a transport failure, otherwise an error response whose body was read.
+        The call's own ``max_retries``, if it gave one, wins over the client's.
         """
-        if attempt >= self.max_retries:
+        limit = self.max_retries if opts.max_retries is None else opts.max_retries
+        if attempt >= limit:
             return None
         if response is None:
             return self.backoff.delay(attempt)
@@ -245,7 +249,7 @@ class SyncAPIClient(BaseClient):
             try:
                 response = self._client.send(request, stream=stream)
             except httpx.HTTPError as exc:
-                delay = self._retry_delay(attempt, None)
+                delay = self._retry_delay(attempt, None, opts)
                 if delay is None:
                     raise self._transport_error(exc, request) from exc
                 self._log_retry(request, delay, type(exc).__name__)
@@ -254,7 +258,7 @@ class SyncAPIClient(BaseClient):
                 if response.is_success:
                     return response
                 response.read()
-                delay = self._retry_delay(attempt, response)
+                delay = self._retry_delay(attempt, response, opts)
                 if delay is None:
                     raise make_status_error(response)
                 response.close()
@@ -330,7 +334,7 @@ class AsyncAPIClient(BaseClient):
             try:
                 response = await self._client.send(request, stream=stream)
             except httpx.HTTPError as exc:
-                delay = self._retry_delay(attempt, None)
+                delay = self._retry_delay(attempt, None, opts)
                 if delay is None:
                     raise self._transport_error(exc, request) from exc
                 self._log_retry(request, delay, type(exc).__name__)
@@ -339,7 +343,7 @@ class AsyncAPIClient(BaseClient):
                 if response.is_success:
                     return response
                 await response.aread()
-                delay = self._retry_delay(attempt, response)
+                delay = self._retry_delay(attempt, response, opts)
                 if delay is None:
                     raise make_status_error(response)
                 await response.aclose()

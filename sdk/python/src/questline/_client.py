@@ -123,6 +123,7 @@ class Questline(SyncAPIClient):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Stream[WebhookEvent]:
         """Stream messages live
 
@@ -140,7 +141,10 @@ class Questline(SyncAPIClient):
             query={"user_id": user_id, "types": types},
             headers={"Last-Event-ID": last_event_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self.stream_sse(_WEBHOOK_EVENT_ADAPTER, opts)
@@ -221,6 +225,7 @@ class AsyncQuestline(AsyncAPIClient):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> AsyncStream[WebhookEvent]:
         """Stream messages live
 
@@ -238,7 +243,10 @@ class AsyncQuestline(AsyncAPIClient):
             query={"user_id": user_id, "types": types},
             headers={"Last-Event-ID": last_event_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self.stream_sse(_WEBHOOK_EVENT_ADAPTER, opts)

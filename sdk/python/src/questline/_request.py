@@ -90,6 +90,7 @@ class RequestOptions:
     extra_query: Query | None = None
     extra_body: Mapping[str, object] | None = None
     timeout: Timeout | NotGiven = NOT_GIVEN
+    max_retries: int | None = None  # None: the client's
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class FinalRequestOptions:
     json_body: Mapping[str, object] | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     timeout: Timeout | NotGiven = NOT_GIVEN
+    max_retries: int | None = None  # None: the client's
 
     def with_param(self, name: str, value: str) -> FinalRequestOptions:
         kept = tuple((k, v) for k, v in self.params if k != name)
@@ -120,6 +122,15 @@ def build_request_options(
 ) -> FinalRequestOptions:
     """Describe one call; raises :class:`ValidationError` on bad input, before any I/O."""
     options = options or RequestOptions()
+    if options.max_retries is not None and (
+        isinstance(options.max_retries, bool)
+        or not isinstance(options.max_retries, int)
+        or options.max_retries < 0
+    ):
+        raise ValidationError(
+            f"max_retries must be an int >= 0, not {options.max_retries!r}",
+            errors=[{"loc": ["max_retries"], "message": "must be >= 0", "type": "parameter"}],
+        )
     check_params(endpoint, {**(path_params or {}), **(query or {})})
     final_headers = {k: _query_scalar(v) for k, v in encode_headers(headers or {})}
     if endpoint.method == "POST":
@@ -141,6 +152,7 @@ def build_request_options(
         json_body=json_body,
         headers=final_headers,
         timeout=options.timeout,
+        max_retries=options.max_retries,
     )
 
 

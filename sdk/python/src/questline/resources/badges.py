@@ -57,6 +57,7 @@ class Badges(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SyncCursorPage[Badge]:
         """List badges
 
@@ -66,7 +67,10 @@ class Badges(SyncAPIResource):
             _BADGES_LIST,
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.get_page(BadgeList, opts)
@@ -78,6 +82,7 @@ class Badges(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Badge:
         """Retrieve a badge
 
@@ -87,7 +92,10 @@ class Badges(SyncAPIResource):
             _BADGES_RETRIEVE,
             path_params={"badge_id": badge_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(Badge, opts)
@@ -110,6 +118,7 @@ class Badges(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Badge:
         """Create or replace a badge
 
@@ -137,6 +146,7 @@ class Badges(SyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(Badge, opts)
@@ -148,6 +158,7 @@ class Badges(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> None:
         """Delete a badge
 
@@ -158,7 +169,10 @@ class Badges(SyncAPIResource):
             _BADGES_DELETE,
             path_params={"badge_id": badge_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(type(None), opts)
@@ -180,6 +194,7 @@ class AsyncBadges(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> AsyncPaginator[Badge]:
         """List badges
 
@@ -189,7 +204,10 @@ class AsyncBadges(AsyncAPIResource):
             _BADGES_LIST,
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.paginate(BadgeList, opts)
@@ -201,6 +219,7 @@ class AsyncBadges(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Badge:
         """Retrieve a badge
 
@@ -210,7 +229,10 @@ class AsyncBadges(AsyncAPIResource):
             _BADGES_RETRIEVE,
             path_params={"badge_id": badge_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(Badge, opts)
@@ -233,6 +255,7 @@ class AsyncBadges(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Badge:
         """Create or replace a badge
 
@@ -260,6 +283,7 @@ class AsyncBadges(AsyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(Badge, opts)
@@ -271,6 +295,7 @@ class AsyncBadges(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> None:
         """Delete a badge
 
@@ -281,7 +306,10 @@ class AsyncBadges(AsyncAPIResource):
             _BADGES_DELETE,
             path_params={"badge_id": badge_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(type(None), opts)

@@ -57,6 +57,7 @@ class Currencies(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SyncCursorPage[Currency]:
         """List currencies
 
@@ -66,7 +67,10 @@ class Currencies(SyncAPIResource):
             _CURRENCIES_LIST,
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.get_page(CurrencyList, opts)
@@ -78,6 +82,7 @@ class Currencies(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Currency:
         """Retrieve a currency
 
@@ -87,7 +92,10 @@ class Currencies(SyncAPIResource):
             _CURRENCIES_RETRIEVE,
             path_params={"currency_id": currency_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(Currency, opts)
@@ -102,6 +110,7 @@ class Currencies(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Currency:
         """Create or replace a currency
 
@@ -118,6 +127,7 @@ class Currencies(SyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(Currency, opts)
@@ -129,6 +139,7 @@ class Currencies(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> None:
         """Delete a currency
 
@@ -139,7 +150,10 @@ class Currencies(SyncAPIResource):
             _CURRENCIES_DELETE,
             path_params={"currency_id": currency_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(type(None), opts)
@@ -161,6 +175,7 @@ class AsyncCurrencies(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> AsyncPaginator[Currency]:
         """List currencies
 
@@ -170,7 +185,10 @@ class AsyncCurrencies(AsyncAPIResource):
             _CURRENCIES_LIST,
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.paginate(CurrencyList, opts)
@@ -182,6 +200,7 @@ class AsyncCurrencies(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Currency:
         """Retrieve a currency
 
@@ -191,7 +210,10 @@ class AsyncCurrencies(AsyncAPIResource):
             _CURRENCIES_RETRIEVE,
             path_params={"currency_id": currency_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(Currency, opts)
@@ -206,6 +228,7 @@ class AsyncCurrencies(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Currency:
         """Create or replace a currency
 
@@ -222,6 +245,7 @@ class AsyncCurrencies(AsyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(Currency, opts)
@@ -233,6 +257,7 @@ class AsyncCurrencies(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> None:
         """Delete a currency
 
@@ -243,7 +268,10 @@ class AsyncCurrencies(AsyncAPIResource):
             _CURRENCIES_DELETE,
             path_params={"currency_id": currency_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(type(None), opts)

@@ -68,6 +68,7 @@ class Events(EventsBatchMixin, SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SyncCursorPage[Event]:
         """List events
 
@@ -84,7 +85,10 @@ class Events(EventsBatchMixin, SyncAPIResource):
                 "cursor": cursor,
             },
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.get_page(EventList, opts)
@@ -104,6 +108,7 @@ class Events(EventsBatchMixin, SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> EventResult:
         """Send an event
 
@@ -130,6 +135,7 @@ class Events(EventsBatchMixin, SyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(EventResult, opts)
@@ -144,6 +150,7 @@ class Events(EventsBatchMixin, SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> EventBatchResult:
         """Send up to 500 events
 
@@ -162,6 +169,7 @@ class Events(EventsBatchMixin, SyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(EventBatchResult, opts)
@@ -173,6 +181,7 @@ class Events(EventsBatchMixin, SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> EventDetail:
         """Retrieve an event
 
@@ -183,7 +192,10 @@ class Events(EventsBatchMixin, SyncAPIResource):
             _EVENTS_RETRIEVE,
             path_params={"event_id": event_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(EventDetail, opts)
@@ -209,6 +221,7 @@ class AsyncEvents(AsyncEventsBatchMixin, AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> AsyncPaginator[Event]:
         """List events
 
@@ -225,7 +238,10 @@ class AsyncEvents(AsyncEventsBatchMixin, AsyncAPIResource):
                 "cursor": cursor,
             },
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.paginate(EventList, opts)
@@ -245,6 +261,7 @@ class AsyncEvents(AsyncEventsBatchMixin, AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> EventResult:
         """Send an event
 
@@ -271,6 +288,7 @@ class AsyncEvents(AsyncEventsBatchMixin, AsyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(EventResult, opts)
@@ -285,6 +303,7 @@ class AsyncEvents(AsyncEventsBatchMixin, AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> EventBatchResult:
         """Send up to 500 events
 
@@ -303,6 +322,7 @@ class AsyncEvents(AsyncEventsBatchMixin, AsyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(EventBatchResult, opts)
@@ -314,6 +334,7 @@ class AsyncEvents(AsyncEventsBatchMixin, AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> EventDetail:
         """Retrieve an event
 
@@ -324,7 +345,10 @@ class AsyncEvents(AsyncEventsBatchMixin, AsyncAPIResource):
             _EVENTS_RETRIEVE,
             path_params={"event_id": event_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(EventDetail, opts)

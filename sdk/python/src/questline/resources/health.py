@@ -33,6 +33,7 @@ class HealthResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Health:
         """Check service health
 
@@ -41,7 +42,10 @@ class HealthResource(SyncAPIResource):
         opts = build_request_options(
             _HEALTH_RETRIEVE,
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(Health, opts)
@@ -61,6 +65,7 @@ class AsyncHealthResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Health:
         """Check service health
 
@@ -69,7 +74,10 @@ class AsyncHealthResource(AsyncAPIResource):
         opts = build_request_options(
             _HEALTH_RETRIEVE,
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(Health, opts)

@@ -85,6 +85,7 @@ class Leaderboards(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SyncCursorPage[Leaderboard]:
         """List leaderboards
 
@@ -94,7 +95,10 @@ class Leaderboards(SyncAPIResource):
             _LEADERBOARDS_LIST,
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.get_page(LeaderboardList, opts)
@@ -106,6 +110,7 @@ class Leaderboards(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Leaderboard:
         """Retrieve a leaderboard
 
@@ -115,7 +120,10 @@ class Leaderboards(SyncAPIResource):
             _LEADERBOARDS_RETRIEVE,
             path_params={"leaderboard_id": leaderboard_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(Leaderboard, opts)
@@ -134,6 +142,7 @@ class Leaderboards(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Leaderboard:
         """Create or replace a leaderboard
 
@@ -156,6 +165,7 @@ class Leaderboards(SyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(Leaderboard, opts)
@@ -167,6 +177,7 @@ class Leaderboards(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> None:
         """Delete a leaderboard
 
@@ -177,7 +188,10 @@ class Leaderboards(SyncAPIResource):
             _LEADERBOARDS_DELETE,
             path_params={"leaderboard_id": leaderboard_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(type(None), opts)
@@ -192,6 +206,7 @@ class Leaderboards(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SyncCursorPage[RankingEntry]:
         """List rankings
 
@@ -203,7 +218,10 @@ class Leaderboards(SyncAPIResource):
             path_params={"leaderboard_id": leaderboard_id},
             query={"period_start": period_start, "limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.get_page(LeaderboardRankings, opts)
@@ -218,6 +236,7 @@ class Leaderboards(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> UserRank:
         """Retrieve a user's rank
 
@@ -229,7 +248,10 @@ class Leaderboards(SyncAPIResource):
             path_params={"leaderboard_id": leaderboard_id, "user_id": user_id},
             query={"around": around, "period_start": period_start},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(UserRank, opts)
@@ -251,6 +273,7 @@ class AsyncLeaderboards(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> AsyncPaginator[Leaderboard]:
         """List leaderboards
 
@@ -260,7 +283,10 @@ class AsyncLeaderboards(AsyncAPIResource):
             _LEADERBOARDS_LIST,
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.paginate(LeaderboardList, opts)
@@ -272,6 +298,7 @@ class AsyncLeaderboards(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Leaderboard:
         """Retrieve a leaderboard
 
@@ -281,7 +308,10 @@ class AsyncLeaderboards(AsyncAPIResource):
             _LEADERBOARDS_RETRIEVE,
             path_params={"leaderboard_id": leaderboard_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(Leaderboard, opts)
@@ -300,6 +330,7 @@ class AsyncLeaderboards(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Leaderboard:
         """Create or replace a leaderboard
 
@@ -322,6 +353,7 @@ class AsyncLeaderboards(AsyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(Leaderboard, opts)
@@ -333,6 +365,7 @@ class AsyncLeaderboards(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> None:
         """Delete a leaderboard
 
@@ -343,7 +376,10 @@ class AsyncLeaderboards(AsyncAPIResource):
             _LEADERBOARDS_DELETE,
             path_params={"leaderboard_id": leaderboard_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(type(None), opts)
@@ -358,6 +394,7 @@ class AsyncLeaderboards(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> AsyncPaginator[RankingEntry]:
         """List rankings
 
@@ -369,7 +406,10 @@ class AsyncLeaderboards(AsyncAPIResource):
             path_params={"leaderboard_id": leaderboard_id},
             query={"period_start": period_start, "limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.paginate(LeaderboardRankings, opts)
@@ -384,6 +424,7 @@ class AsyncLeaderboards(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> UserRank:
         """Retrieve a user's rank
 
@@ -395,7 +436,10 @@ class AsyncLeaderboards(AsyncAPIResource):
             path_params={"leaderboard_id": leaderboard_id, "user_id": user_id},
             query={"around": around, "period_start": period_start},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(UserRank, opts)

@@ -35,6 +35,7 @@ class LevelsResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Levels:
         """Retrieve the level curve
 
@@ -43,7 +44,10 @@ class LevelsResource(SyncAPIResource):
         opts = build_request_options(
             _LEVELS_RETRIEVE,
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(Levels, opts)
@@ -57,6 +61,7 @@ class LevelsResource(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Levels:
         """Replace the level curve
 
@@ -72,6 +77,7 @@ class LevelsResource(SyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(Levels, opts)
@@ -91,6 +97,7 @@ class AsyncLevelsResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Levels:
         """Retrieve the level curve
 
@@ -99,7 +106,10 @@ class AsyncLevelsResource(AsyncAPIResource):
         opts = build_request_options(
             _LEVELS_RETRIEVE,
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(Levels, opts)
@@ -113,6 +123,7 @@ class AsyncLevelsResource(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Levels:
         """Replace the level curve
 
@@ -128,6 +139,7 @@ class AsyncLevelsResource(AsyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(Levels, opts)

@@ -56,6 +56,7 @@ class Rules(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SyncCursorPage[Rule]:
         """List rules
 
@@ -65,7 +66,10 @@ class Rules(SyncAPIResource):
             _RULES_LIST,
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.get_page(RuleList, opts)
@@ -77,6 +81,7 @@ class Rules(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Rule:
         """Retrieve a rule
 
@@ -86,7 +91,10 @@ class Rules(SyncAPIResource):
             _RULES_RETRIEVE,
             path_params={"rule_id": rule_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(Rule, opts)
@@ -110,6 +118,7 @@ class Rules(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Rule:
         """Create or replace a rule
 
@@ -139,6 +148,7 @@ class Rules(SyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(Rule, opts)
@@ -150,6 +160,7 @@ class Rules(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> None:
         """Delete a rule
 
@@ -160,7 +171,10 @@ class Rules(SyncAPIResource):
             _RULES_DELETE,
             path_params={"rule_id": rule_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(type(None), opts)
@@ -182,6 +196,7 @@ class AsyncRules(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> AsyncPaginator[Rule]:
         """List rules
 
@@ -191,7 +206,10 @@ class AsyncRules(AsyncAPIResource):
             _RULES_LIST,
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.paginate(RuleList, opts)
@@ -203,6 +221,7 @@ class AsyncRules(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Rule:
         """Retrieve a rule
 
@@ -212,7 +231,10 @@ class AsyncRules(AsyncAPIResource):
             _RULES_RETRIEVE,
             path_params={"rule_id": rule_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(Rule, opts)
@@ -236,6 +258,7 @@ class AsyncRules(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Rule:
         """Create or replace a rule
 
@@ -265,6 +288,7 @@ class AsyncRules(AsyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(Rule, opts)
@@ -276,6 +300,7 @@ class AsyncRules(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> None:
         """Delete a rule
 
@@ -286,7 +311,10 @@ class AsyncRules(AsyncAPIResource):
             _RULES_DELETE,
             path_params={"rule_id": rule_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(type(None), opts)

@@ -91,6 +91,7 @@ class SandboxProjects(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SandboxProject:
         """Create a sandbox project
 
@@ -104,6 +105,7 @@ class SandboxProjects(SyncAPIResource):
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(SandboxProject, opts)
@@ -124,6 +126,7 @@ class AsyncSandboxProjects(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SandboxProject:
         """Create a sandbox project
 
@@ -137,6 +140,7 @@ class AsyncSandboxProjects(AsyncAPIResource):
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(SandboxProject, opts)
@@ -168,6 +172,7 @@ class SandboxClockResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SandboxClock:
         """Read the project's clock
 
@@ -176,7 +181,10 @@ class SandboxClockResource(SyncAPIResource):
         opts = build_request_options(
             _SANDBOX_CLOCK_RETRIEVE,
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(SandboxClock, opts)
@@ -190,6 +198,7 @@ class SandboxClockResource(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SandboxClock:
         """Set the project's clock
 
@@ -205,6 +214,7 @@ class SandboxClockResource(SyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(SandboxClock, opts)
@@ -219,6 +229,7 @@ class SandboxClockResource(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SandboxClockAdvanceResult:
         """Advance the project's clock
 
@@ -236,6 +247,7 @@ class SandboxClockResource(SyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(SandboxClockAdvanceResult, opts)
@@ -255,6 +267,7 @@ class AsyncSandboxClockResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SandboxClock:
         """Read the project's clock
 
@@ -263,7 +276,10 @@ class AsyncSandboxClockResource(AsyncAPIResource):
         opts = build_request_options(
             _SANDBOX_CLOCK_RETRIEVE,
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(SandboxClock, opts)
@@ -277,6 +293,7 @@ class AsyncSandboxClockResource(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SandboxClock:
         """Set the project's clock
 
@@ -292,6 +309,7 @@ class AsyncSandboxClockResource(AsyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(SandboxClock, opts)
@@ -306,6 +324,7 @@ class AsyncSandboxClockResource(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SandboxClockAdvanceResult:
         """Advance the project's clock
 
@@ -323,6 +342,7 @@ class AsyncSandboxClockResource(AsyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(SandboxClockAdvanceResult, opts)
@@ -360,6 +380,7 @@ class SandboxFaults(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SyncCursorPage[SandboxFault]:
         """List active faults
 
@@ -369,7 +390,10 @@ class SandboxFaults(SyncAPIResource):
             _SANDBOX_FAULTS_LIST,
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.get_page(SandboxFaultList, opts)
@@ -389,6 +413,7 @@ class SandboxFaults(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SandboxFault:
         """Inject a fault
 
@@ -413,6 +438,7 @@ class SandboxFaults(SyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(SandboxFault, opts)
@@ -423,6 +449,7 @@ class SandboxFaults(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> None:
         """Clear all faults
 
@@ -431,7 +458,10 @@ class SandboxFaults(SyncAPIResource):
         opts = build_request_options(
             _SANDBOX_FAULTS_CLEAR,
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(type(None), opts)
@@ -453,6 +483,7 @@ class AsyncSandboxFaults(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> AsyncPaginator[SandboxFault]:
         """List active faults
 
@@ -462,7 +493,10 @@ class AsyncSandboxFaults(AsyncAPIResource):
             _SANDBOX_FAULTS_LIST,
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.paginate(SandboxFaultList, opts)
@@ -482,6 +516,7 @@ class AsyncSandboxFaults(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SandboxFault:
         """Inject a fault
 
@@ -506,6 +541,7 @@ class AsyncSandboxFaults(AsyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(SandboxFault, opts)
@@ -516,6 +552,7 @@ class AsyncSandboxFaults(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> None:
         """Clear all faults
 
@@ -524,7 +561,10 @@ class AsyncSandboxFaults(AsyncAPIResource):
         opts = build_request_options(
             _SANDBOX_FAULTS_CLEAR,
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(type(None), opts)
@@ -562,6 +602,7 @@ class SandboxWebhooks(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SyncCursorPage[SandboxWebhookMessage]:
         """List sent webhooks
 
@@ -572,7 +613,10 @@ class SandboxWebhooks(SyncAPIResource):
             _SANDBOX_WEBHOOKS_LIST,
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.get_page(SandboxWebhookList, opts)
@@ -594,6 +638,7 @@ class AsyncSandboxWebhooks(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> AsyncPaginator[SandboxWebhookMessage]:
         """List sent webhooks
 
@@ -604,7 +649,10 @@ class AsyncSandboxWebhooks(AsyncAPIResource):
             _SANDBOX_WEBHOOKS_LIST,
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.paginate(SandboxWebhookList, opts)
@@ -636,6 +684,7 @@ class SandboxConfigResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SandboxConfig:
         """Export the configuration
 
@@ -646,7 +695,10 @@ class SandboxConfigResource(SyncAPIResource):
         opts = build_request_options(
             _SANDBOX_CONFIG_EXPORT,
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(SandboxConfig, opts)
@@ -669,6 +721,7 @@ class SandboxConfigResource(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SandboxConfig:
         """Import a configuration
 
@@ -694,6 +747,7 @@ class SandboxConfigResource(SyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(SandboxConfig, opts)
@@ -713,6 +767,7 @@ class AsyncSandboxConfigResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SandboxConfig:
         """Export the configuration
 
@@ -723,7 +778,10 @@ class AsyncSandboxConfigResource(AsyncAPIResource):
         opts = build_request_options(
             _SANDBOX_CONFIG_EXPORT,
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(SandboxConfig, opts)
@@ -746,6 +804,7 @@ class AsyncSandboxConfigResource(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SandboxConfig:
         """Import a configuration
 
@@ -771,6 +830,7 @@ class AsyncSandboxConfigResource(AsyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(SandboxConfig, opts)
@@ -826,6 +886,7 @@ class Sandbox(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SandboxResetResult:
         """Reset the project
 
@@ -841,6 +902,7 @@ class Sandbox(SyncAPIResource):
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(SandboxResetResult, opts)
@@ -882,6 +944,7 @@ class AsyncSandbox(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SandboxResetResult:
         """Reset the project
 
@@ -897,6 +960,7 @@ class AsyncSandbox(AsyncAPIResource):
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(SandboxResetResult, opts)

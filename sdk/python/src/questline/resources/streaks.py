@@ -57,6 +57,7 @@ class Streaks(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SyncCursorPage[Streak]:
         """List streaks
 
@@ -66,7 +67,10 @@ class Streaks(SyncAPIResource):
             _STREAKS_LIST,
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.get_page(StreakList, opts)
@@ -78,6 +82,7 @@ class Streaks(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Streak:
         """Retrieve a streak
 
@@ -87,7 +92,10 @@ class Streaks(SyncAPIResource):
             _STREAKS_RETRIEVE,
             path_params={"streak_id": streak_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(Streak, opts)
@@ -107,6 +115,7 @@ class Streaks(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Streak:
         """Create or replace a streak
 
@@ -130,6 +139,7 @@ class Streaks(SyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(Streak, opts)
@@ -141,6 +151,7 @@ class Streaks(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> None:
         """Delete a streak
 
@@ -151,7 +162,10 @@ class Streaks(SyncAPIResource):
             _STREAKS_DELETE,
             path_params={"streak_id": streak_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(type(None), opts)
@@ -173,6 +187,7 @@ class AsyncStreaks(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> AsyncPaginator[Streak]:
         """List streaks
 
@@ -182,7 +197,10 @@ class AsyncStreaks(AsyncAPIResource):
             _STREAKS_LIST,
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.paginate(StreakList, opts)
@@ -194,6 +212,7 @@ class AsyncStreaks(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Streak:
         """Retrieve a streak
 
@@ -203,7 +222,10 @@ class AsyncStreaks(AsyncAPIResource):
             _STREAKS_RETRIEVE,
             path_params={"streak_id": streak_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(Streak, opts)
@@ -223,6 +245,7 @@ class AsyncStreaks(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Streak:
         """Create or replace a streak
 
@@ -246,6 +269,7 @@ class AsyncStreaks(AsyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(Streak, opts)
@@ -257,6 +281,7 @@ class AsyncStreaks(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> None:
         """Delete a streak
 
@@ -267,7 +292,10 @@ class AsyncStreaks(AsyncAPIResource):
             _STREAKS_DELETE,
             path_params={"streak_id": streak_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(type(None), opts)

@@ -140,6 +140,7 @@ class UsersBadges(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SyncCursorPage[UserBadge]:
         """List a user's badges
 
@@ -151,7 +152,10 @@ class UsersBadges(SyncAPIResource):
             path_params={"user_id": user_id},
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.get_page(UserBadgeList, opts)
@@ -167,6 +171,7 @@ class UsersBadges(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> UserBadge:
         """Award a badge
 
@@ -185,6 +190,7 @@ class UsersBadges(SyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(UserBadge, opts)
@@ -207,6 +213,7 @@ class AsyncUsersBadges(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> AsyncPaginator[UserBadge]:
         """List a user's badges
 
@@ -218,7 +225,10 @@ class AsyncUsersBadges(AsyncAPIResource):
             path_params={"user_id": user_id},
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.paginate(UserBadgeList, opts)
@@ -234,6 +244,7 @@ class AsyncUsersBadges(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> UserBadge:
         """Award a badge
 
@@ -252,6 +263,7 @@ class AsyncUsersBadges(AsyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(UserBadge, opts)
@@ -288,6 +300,7 @@ class UsersQuests(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SyncCursorPage[UserQuest]:
         """List a user's quests
 
@@ -298,7 +311,10 @@ class UsersQuests(SyncAPIResource):
             path_params={"user_id": user_id},
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.get_page(UserQuestList, opts)
@@ -321,6 +337,7 @@ class AsyncUsersQuests(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> AsyncPaginator[UserQuest]:
         """List a user's quests
 
@@ -331,7 +348,10 @@ class AsyncUsersQuests(AsyncAPIResource):
             path_params={"user_id": user_id},
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.paginate(UserQuestList, opts)
@@ -366,6 +386,7 @@ class UsersStreaks(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SyncCursorPage[UserStreak]:
         """List a user's streaks
 
@@ -377,7 +398,10 @@ class UsersStreaks(SyncAPIResource):
             path_params={"user_id": user_id},
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.get_page(UserStreakList, opts)
@@ -400,6 +424,7 @@ class AsyncUsersStreaks(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> AsyncPaginator[UserStreak]:
         """List a user's streaks
 
@@ -411,7 +436,10 @@ class AsyncUsersStreaks(AsyncAPIResource):
             path_params={"user_id": user_id},
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.paginate(UserStreakList, opts)
@@ -446,6 +474,7 @@ class UsersTransactions(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SyncCursorPage[Transaction]:
         """List a user's ledger
 
@@ -457,7 +486,10 @@ class UsersTransactions(SyncAPIResource):
             path_params={"user_id": user_id},
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.get_page(TransactionList, opts)
@@ -476,6 +508,7 @@ class UsersTransactions(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Transaction:
         """Spend or credit currency
 
@@ -494,6 +527,7 @@ class UsersTransactions(SyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(Transaction, opts)
@@ -516,6 +550,7 @@ class AsyncUsersTransactions(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> AsyncPaginator[Transaction]:
         """List a user's ledger
 
@@ -527,7 +562,10 @@ class AsyncUsersTransactions(AsyncAPIResource):
             path_params={"user_id": user_id},
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.paginate(TransactionList, opts)
@@ -546,6 +584,7 @@ class AsyncUsersTransactions(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> Transaction:
         """Spend or credit currency
 
@@ -564,6 +603,7 @@ class AsyncUsersTransactions(AsyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(Transaction, opts)
@@ -600,6 +640,7 @@ class UsersEvents(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SyncCursorPage[Event]:
         """List a user's events
 
@@ -610,7 +651,10 @@ class UsersEvents(SyncAPIResource):
             path_params={"user_id": user_id},
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.get_page(EventList, opts)
@@ -633,6 +677,7 @@ class AsyncUsersEvents(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> AsyncPaginator[Event]:
         """List a user's events
 
@@ -643,7 +688,10 @@ class AsyncUsersEvents(AsyncAPIResource):
             path_params={"user_id": user_id},
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.paginate(EventList, opts)
@@ -697,6 +745,7 @@ class Users(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SyncCursorPage[User]:
         """List users
 
@@ -708,7 +757,10 @@ class Users(SyncAPIResource):
             _USERS_LIST,
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.get_page(UserList, opts)
@@ -720,6 +772,7 @@ class Users(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> User:
         """Retrieve a user
 
@@ -729,7 +782,10 @@ class Users(SyncAPIResource):
             _USERS_RETRIEVE,
             path_params={"user_id": user_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(User, opts)
@@ -747,6 +803,7 @@ class Users(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> User:
         """Create or update a user
 
@@ -769,6 +826,7 @@ class Users(SyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(User, opts)
@@ -780,6 +838,7 @@ class Users(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> None:
         """Delete a user
 
@@ -790,7 +849,10 @@ class Users(SyncAPIResource):
             _USERS_DELETE,
             path_params={"user_id": user_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(type(None), opts)
@@ -832,6 +894,7 @@ class AsyncUsers(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> AsyncPaginator[User]:
         """List users
 
@@ -843,7 +906,10 @@ class AsyncUsers(AsyncAPIResource):
             _USERS_LIST,
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.paginate(UserList, opts)
@@ -855,6 +921,7 @@ class AsyncUsers(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> User:
         """Retrieve a user
 
@@ -864,7 +931,10 @@ class AsyncUsers(AsyncAPIResource):
             _USERS_RETRIEVE,
             path_params={"user_id": user_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(User, opts)
@@ -882,6 +952,7 @@ class AsyncUsers(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> User:
         """Create or update a user
 
@@ -904,6 +975,7 @@ class AsyncUsers(AsyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(User, opts)
@@ -915,6 +987,7 @@ class AsyncUsers(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> None:
         """Delete a user
 
@@ -925,7 +998,10 @@ class AsyncUsers(AsyncAPIResource):
             _USERS_DELETE,
             path_params={"user_id": user_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(type(None), opts)

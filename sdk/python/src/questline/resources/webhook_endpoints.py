@@ -73,6 +73,7 @@ class WebhookEndpointsDeliveries(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SyncCursorPage[WebhookDelivery]:
         """List delivery attempts
 
@@ -84,7 +85,10 @@ class WebhookEndpointsDeliveries(SyncAPIResource):
             path_params={"endpoint_id": endpoint_id},
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.get_page(WebhookDeliveryList, opts)
@@ -98,6 +102,7 @@ class WebhookEndpointsDeliveries(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> WebhookMessage:
         """Re-send a message
 
@@ -112,6 +117,7 @@ class WebhookEndpointsDeliveries(SyncAPIResource):
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(WebhookMessage, opts)
@@ -134,6 +140,7 @@ class AsyncWebhookEndpointsDeliveries(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> AsyncPaginator[WebhookDelivery]:
         """List delivery attempts
 
@@ -145,7 +152,10 @@ class AsyncWebhookEndpointsDeliveries(AsyncAPIResource):
             path_params={"endpoint_id": endpoint_id},
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.paginate(WebhookDeliveryList, opts)
@@ -159,6 +169,7 @@ class AsyncWebhookEndpointsDeliveries(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> WebhookMessage:
         """Re-send a message
 
@@ -173,6 +184,7 @@ class AsyncWebhookEndpointsDeliveries(AsyncAPIResource):
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(WebhookMessage, opts)
@@ -212,6 +224,7 @@ class WebhookEndpoints(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> SyncCursorPage[WebhookEndpoint]:
         """List webhook endpoints
 
@@ -221,7 +234,10 @@ class WebhookEndpoints(SyncAPIResource):
             _WEBHOOK_ENDPOINTS_LIST,
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.get_page(WebhookEndpointList, opts)
@@ -239,6 +255,7 @@ class WebhookEndpoints(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> WebhookEndpoint:
         """Create a webhook endpoint
 
@@ -261,6 +278,7 @@ class WebhookEndpoints(SyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(WebhookEndpoint, opts)
@@ -272,6 +290,7 @@ class WebhookEndpoints(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> WebhookEndpoint:
         """Retrieve a webhook endpoint
 
@@ -281,7 +300,10 @@ class WebhookEndpoints(SyncAPIResource):
             _WEBHOOK_ENDPOINTS_RETRIEVE,
             path_params={"endpoint_id": endpoint_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(WebhookEndpoint, opts)
@@ -299,6 +321,7 @@ class WebhookEndpoints(SyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> WebhookEndpoint:
         """Update a webhook endpoint
 
@@ -320,6 +343,7 @@ class WebhookEndpoints(SyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(WebhookEndpoint, opts)
@@ -331,6 +355,7 @@ class WebhookEndpoints(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> None:
         """Delete a webhook endpoint
 
@@ -340,7 +365,10 @@ class WebhookEndpoints(SyncAPIResource):
             _WEBHOOK_ENDPOINTS_DELETE,
             path_params={"endpoint_id": endpoint_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(type(None), opts)
@@ -353,6 +381,7 @@ class WebhookEndpoints(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> WebhookEndpoint:
         """Rotate the signing secret
 
@@ -368,6 +397,7 @@ class WebhookEndpoints(SyncAPIResource):
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(WebhookEndpoint, opts)
@@ -380,6 +410,7 @@ class WebhookEndpoints(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> WebhookMessage:
         """Send a test message
 
@@ -394,6 +425,7 @@ class WebhookEndpoints(SyncAPIResource):
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.request(WebhookMessage, opts)
@@ -419,6 +451,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> AsyncPaginator[WebhookEndpoint]:
         """List webhook endpoints
 
@@ -428,7 +461,10 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
             _WEBHOOK_ENDPOINTS_LIST,
             query={"limit": limit, "cursor": cursor},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return self._client.paginate(WebhookEndpointList, opts)
@@ -446,6 +482,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> WebhookEndpoint:
         """Create a webhook endpoint
 
@@ -468,6 +505,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(WebhookEndpoint, opts)
@@ -479,6 +517,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> WebhookEndpoint:
         """Retrieve a webhook endpoint
 
@@ -488,7 +527,10 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
             _WEBHOOK_ENDPOINTS_RETRIEVE,
             path_params={"endpoint_id": endpoint_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(WebhookEndpoint, opts)
@@ -506,6 +548,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         extra_query: Query | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> WebhookEndpoint:
         """Update a webhook endpoint
 
@@ -527,6 +570,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                 extra_query=extra_query,
                 extra_body=extra_body,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(WebhookEndpoint, opts)
@@ -538,6 +582,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> None:
         """Delete a webhook endpoint
 
@@ -547,7 +592,10 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
             _WEBHOOK_ENDPOINTS_DELETE,
             path_params={"endpoint_id": endpoint_id},
             options=RequestOptions(
-                extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(type(None), opts)
@@ -560,6 +608,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> WebhookEndpoint:
         """Rotate the signing secret
 
@@ -575,6 +624,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(WebhookEndpoint, opts)
@@ -587,6 +637,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
     ) -> WebhookMessage:
         """Send a test message
 
@@ -601,6 +652,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
+                max_retries=max_retries,
             ),
         )
         return await self._client.request(WebhookMessage, opts)
