@@ -157,6 +157,8 @@ def send_test(scope: ProjectScope, endpoint_id: str) -> JSON:
     now = scope.now()
     with scope.uow() as uow:
         endpoint = _endpoint(uow, endpoint_id)
+        if not endpoint.enabled:  # it would be failed at once, never sent
+            raise EndpointDisabled(endpoint_id)
         data = {"endpoint_id": endpoint.id, "message": TEST_MESSAGE}
         message, delivery = queue_to_endpoint(
             uow, endpoint, "webhook.test", data, now, scope.backend.ids

@@ -113,6 +113,10 @@ def test_retry_to_a_disabled_endpoint_is_a_conflict(api: Api) -> None:
         f"{BASE}/{created['id']}/deliveries/msg_nope/retry",
         expect=404,
     )
+    # A test message would be failed at once, never sent: refused the same way.
+    test = f"{BASE}/{created['id']}/test"
+    assert api("webhookEndpointsTest", "POST", test, expect=409)["code"] == "conflict"
+    assert len(api.sandbox_messages()) == 1  # nothing queued
 
 
 def test_rotation_signs_with_both_secrets_for_24_hours_then_the_new_one_only(

@@ -415,7 +415,8 @@ class WebhookEndpoints(SyncAPIResource):
         """Send a test message
 
         Queues a `webhook.test` message to this endpoint (whatever its `event_types`) and
-        returns it; follow its delivery with the deliveries list.
+        returns it; follow its delivery with the deliveries list. A disabled endpoint is a
+        `409`, as for a manual retry: enable it first.
         """
         opts = build_request_options(
             _WEBHOOK_ENDPOINTS_TEST,
@@ -642,7 +643,8 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         """Send a test message
 
         Queues a `webhook.test` message to this endpoint (whatever its `event_types`) and
-        returns it; follow its delivery with the deliveries list.
+        returns it; follow its delivery with the deliveries list. A disabled endpoint is a
+        `409`, as for a manual retry: enable it first.
         """
         opts = build_request_options(
             _WEBHOOK_ENDPOINTS_TEST,
