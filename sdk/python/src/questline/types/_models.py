@@ -1944,7 +1944,7 @@ WebhookMessageStatus = TypeAliasType(
     "WebhookMessageStatus", Literal["pending", "delivered", "failed"]
 )
 """
-`pending` until delivered or out of retries.
+`pending` while any endpoint is still owed the message; then `failed` if one ran out of retries, else `delivered`. A message no endpoint subscribed to is `delivered` with `attempts: 0`: nothing was owed (it is still in the stream and this list).
 """
 
 
