@@ -245,6 +245,11 @@ class Reader(abc.ABC):
     def get_message(self, message_id: str) -> OutboxMessage | None: ...
 
     @abc.abstractmethod
+    def newest_message_seq(self) -> int:
+        """The ``seq`` of the project's newest stored message, 0 when it has none (where a
+        live stream starts)."""
+
+    @abc.abstractmethod
     def list_messages(
         self,
         limit: int,

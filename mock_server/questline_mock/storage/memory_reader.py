@@ -331,6 +331,10 @@ class MemoryReader(Reader):
         run = self._p.messages.get(key)
         return None if run is None else run.message(run.index_of(key))
 
+    def newest_message_seq(self) -> int:
+        runs = self._p.msg_all
+        return runs[-1].seq + len(runs[-1]) - 1 if runs else 0
+
     def list_messages(
         self,
         limit: int,

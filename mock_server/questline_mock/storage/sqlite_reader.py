@@ -434,6 +434,10 @@ class SQLiteReader(Reader):
         ).fetchone()
         return message_from(row) if row else None
 
+    def newest_message_seq(self) -> int:
+        row = self._q("SELECT MAX(seq) FROM messages WHERE project_id = ?", (self._p,)).fetchone()
+        return int(row[0] or 0)
+
     def list_messages(
         self,
         limit: int,

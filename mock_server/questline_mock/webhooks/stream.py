@@ -31,10 +31,16 @@ def resume_seq(scope: ProjectScope, last_event_id: str | None) -> int:
 
     With no ``Last-Event-ID`` the stream starts live (after the newest message). With one,
     it resumes after that message; if the message is gone (its user was erased, the project
-    reset), after the last message whose id sorts at or before it, since ids sort by time.
+    reset), after the last message whose id sorts at or before it, since ids sort by time
+    (the one case that reads the outbox through).
     """
     position = 0
     with scope.read() as view:
+        if last_event_id is None:
+            return view.newest_message_seq()
+        found = view.get_message(last_event_id)
+        if found is not None:
+            return found.seq
         for message in iter_all(lambda c: view.list_messages(500, c)):
             if last_event_id is not None and message.id > last_event_id:
                 break

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from flask import Flask
 from questline_mock.app import create_app
 from questline_mock.config import ServerConfig
@@ -134,3 +135,27 @@ def test_a_stream_slot_is_given_back_when_its_response_closes() -> None:
         second = app.test_client().get("/v1/stream", headers=headers, buffered=False)
         assert second.status_code == 429 and second.headers["Retry-After"] == "1"
         first.close()
+
+
+def test_opening_a_stream_does_not_read_the_whole_outbox(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Live, or resuming after a message still stored: found by index, not by a walk
+    through every message (which only a resume after a vanished message needs)."""
+    import questline_mock.webhooks.stream as stream_module
+
+    for n in range(3):
+        api.send_event(f"u{n}", "login")
+    last = api.sandbox_messages()[0]["id"]  # newest first
+
+    def walk(*args: object) -> object:
+        raise AssertionError("the whole outbox was read")
+
+    monkeypatch.setattr(stream_module, "iter_all", walk)
+    with stream(api.app) as events:
+        assert events.next_frame().comment == "stream open"
+        api.send_event("u9", "login")
+        assert events.next_event().envelope["data"]["user_id"] == "u9"
+    with stream(api.app, last_event_id=last) as events:
+        assert events.next_frame().comment == "stream open"
+        assert events.next_event().envelope["data"]["user_id"] == "u9"

@@ -255,3 +255,22 @@ def test_a_message_after_a_nested_unit_deleted_its_user_is_kept(store: Storage) 
         assert [m.id for m in reader.list_messages(10).items] == ["msg_3", "msg_4"]
         assert [m.id for m in reader.list_messages(10, user_id="u1").items] == ["msg_3", "msg_4"]
         assert reader.get_message("msg_3").data == {"n": 3}  # type: ignore[union-attr]
+
+
+def test_the_newest_message_seq_is_where_a_live_stream_starts(store: Storage) -> None:
+    with store.read(PROJECT) as reader:
+        assert reader.newest_message_seq() == 0
+    with store.unit_of_work(PROJECT) as uow:
+        uow.insert_messages([message(1), message(2, user_id="u2")])
+        assert uow.newest_message_seq() == 2  # a unit sees its own
+    with pytest.raises(RuntimeError), store.unit_of_work(PROJECT) as uow:
+        uow.insert_message(message(3, user_id="u3"))
+        raise RuntimeError("rolled back")
+    with store.read(PROJECT) as reader:
+        assert reader.newest_message_seq() == 2
+    with store.unit_of_work(PROJECT) as uow:
+        uow.insert_message(message(4, user_id="u3"))
+        uow.delete_user("u3")  # the newest goes with its user
+    with store.read(PROJECT) as reader:
+        assert reader.newest_message_seq() == 2
+        assert [m.seq for m in reader.list_messages(10).items] == [1, 2]
