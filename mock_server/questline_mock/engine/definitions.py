@@ -229,40 +229,35 @@ def _walk(node: Any) -> Iterator[JSON]:
             yield from _walk(value)
 
 
+def _users(view: Reader, kind: str, definition_id: str) -> Iterator[tuple[str, Any]]:
+    """``(name, document)`` of every definition but ``kind``/``definition_id`` itself:
+    rules first (the design's example), then the other kinds, then the levels document."""
+    for other_kind in ["rules", *[k for k in DEFINITION_KINDS if k != "rules"]]:
+        for doc in view.list_definitions(other_kind).items:
+            if not (other_kind == kind and doc.get("id") == definition_id):
+                yield f"{SINGULAR[other_kind]}:{doc.get('id')}", doc
+    levels = view.get_levels()
+    if levels is not None:
+        yield "levels", levels
+
+
 def step_references(view: Reader, quest_id: str, steps: set[str]) -> dict[str, set[str]]:
     """Definitions whose ``progress_quest`` names a step of ``quest_id`` outside ``steps``
     (what a new version of the quest would leave them pointing at): user -> step ids."""
     found: dict[str, set[str]] = {}
-
-    def note(user: str, node: Any) -> None:
-        for item in _walk(node):
+    for user, doc in _users(view, "quests", quest_id):
+        for item in _walk(doc):
             step = item.get("step_id")
             if item.get("quest_id") == quest_id and isinstance(step, str) and step not in steps:
                 found.setdefault(user, set()).add(step)
-
-    for other_kind in ["rules", *[k for k in DEFINITION_KINDS if k != "rules"]]:
-        for doc in view.list_definitions(other_kind).items:
-            if not (other_kind == "quests" and doc.get("id") == quest_id):
-                note(f"{SINGULAR[other_kind]}:{doc.get('id')}", doc)
-    note("levels", view.get_levels() or {})
     return found
 
 
 def references(view: Reader, kind: str, definition_id: str) -> list[str]:
-    """Definitions that use ``kind``/``definition_id``: ``["rule:big-spender", "levels"]``.
-
-    Rules first (the design's example), then the other kinds, then the levels document;
-    a definition does not count as referencing itself.
-    """
-    found: list[str] = []
-    order = ["rules", *[k for k in DEFINITION_KINDS if k != "rules"]]
-    for other_kind in order:
-        for doc in view.list_definitions(other_kind).items:
-            if other_kind == kind and doc.get("id") == definition_id:
-                continue
-            if _mentions(doc, kind, definition_id):
-                found.append(f"{SINGULAR[other_kind]}:{doc.get('id')}")
-    levels = view.get_levels()
-    if levels is not None and _mentions(levels, kind, definition_id):
-        found.append("levels")
-    return found
+    """Definitions that use ``kind``/``definition_id``: ``["rule:big-spender", "levels"]``,
+    in :func:`_users`' order; a definition does not count as referencing itself."""
+    return [
+        user
+        for user, doc in _users(view, kind, definition_id)
+        if _mentions(doc, kind, definition_id)
+    ]

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 
 from ..domain import JSON, EventRecord, LedgerEntry, User
 from ..jsonutil import copy_json
+from ..sandbox.clock import as_utc
 
 # RFC 3339 needs a date, a time and an offset; ``fromisoformat`` alone would also accept a
 # bare date or a naive time, which a rule author almost certainly did not mean.
@@ -42,17 +43,9 @@ def _format(moment: datetime) -> str:
     return text + "Z"
 
 
-_FIRST = datetime.min.replace(tzinfo=timezone.utc)
-_LAST = datetime.max.replace(tzinfo=timezone.utc)
-
-
 def parse_time(text: object) -> datetime | None:
-    """An aware UTC datetime from an RFC 3339 string, or None if it is not one.
-
-    An offset can carry a time past ``datetime``'s years 1 to 9999 once it is in UTC
-    (``0001-01-01T00:00:00+01:00``); it comes back as the first or last instant there is,
-    which sorts it the same way against any other (and is refused where a range is
-    checked, such as an event's ``occurred_at``)."""
+    """An aware UTC datetime from an RFC 3339 string (``as_utc``: one an offset carries
+    past year 1 or 9999 is the first or last instant), or None if it is not one."""
     if not isinstance(text, str) or not _RFC3339.match(text):
         return None
     normalised = text[:-1] + "+00:00" if text[-1] in "Zz" else text
@@ -60,10 +53,7 @@ def parse_time(text: object) -> datetime | None:
         parsed = datetime.fromisoformat(normalised.replace("t", "T"))
     except ValueError:
         return None
-    try:
-        return parsed.astimezone(timezone.utc)
-    except OverflowError:
-        return _FIRST if parsed.year == 1 else _LAST
+    return as_utc(parsed)
 
 
 def user_json(user: User) -> JSON:

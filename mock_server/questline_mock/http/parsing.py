@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import request
@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json
 
 from ..jsonutil import json_depth
+from ..sandbox.clock import as_utc
 from ..validation import StrictValidationError, list_of, validate_strict
 from .problems import BadRequest, ValidationProblem, field_error
 
@@ -148,10 +149,7 @@ def parse_datetime(raw: str, loc: list[str | int]) -> datetime:
         ) from None
     if value.tzinfo is None:
         raise ValidationProblem([field_error(loc, "must include a UTC offset", "datetime_parsing")])
-    try:
-        return value.astimezone(timezone.utc)
-    except OverflowError:  # an offset carried it past year 1 or 9999: the first or last
-        return (datetime.min if value.year == 1 else datetime.max).replace(tzinfo=timezone.utc)
+    return as_utc(value)
 
 
 def query_str(

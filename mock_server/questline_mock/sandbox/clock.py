@@ -14,6 +14,16 @@ from datetime import datetime, timedelta, timezone
 from ..domain import Project
 
 
+def as_utc(moment: datetime) -> datetime:
+    """An aware ``moment`` in UTC. One that its offset carries past year 1 or 9999
+    (``0001-01-01T00:00:00+01:00``) comes back as the first or last instant there is,
+    which sorts it the same way against any other (and a range check refuses it)."""
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        return (datetime.min if moment.year == 1 else datetime.max).replace(tzinfo=timezone.utc)
+
+
 def utc_from_timestamp(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=timezone.utc)
 
@@ -65,10 +75,7 @@ class ProjectClock:
 
     def set(self, moment: datetime) -> None:
         """Freeze the clock at ``moment``; ClockRangeError outside the clock's range."""
-        try:
-            moment = moment.astimezone(timezone.utc)
-        except OverflowError:  # an offset carried it past year 1 or 9999
-            moment = LATEST
+        moment = as_utc(moment)
         check_in_range(moment)
         self._project.clock_frozen_at = moment
 
@@ -79,8 +86,7 @@ class ProjectClock:
 
     def advance(self, seconds: float) -> datetime:
         """Move the clock on; ClockRangeError (nothing moved) past the clock's range."""
-        if self.now() >= LATEST - timedelta(seconds=seconds):
-            check_in_range(LATEST)
+        check_in_range(self.now() + timedelta(seconds=seconds))
         if self._project.clock_frozen_at is not None:
             self._project.clock_frozen_at += timedelta(seconds=seconds)
         else:

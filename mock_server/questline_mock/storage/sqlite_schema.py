@@ -364,9 +364,14 @@ def event_from(r: Sequence[Any]) -> EventRecord:
 # value], ...]}``, the last naming the values that were MISSING (JSON has no such
 # value). It is expanded when read. Older rows still read: with the plan inline
 # (``"plan"`` in the trace, migration 4's form) or expanded (a list, before it).
-def _plan_of(plan: Any) -> tuple[str, str]:
-    text = encode([(rule_id, None if c is None else c.source) for rule_id, c in plan])
+def _keyed(text: bytes) -> tuple[str, str]:
+    """A plan's JSON with its key: a digest of it, so a plan is stored once however many
+    events, transactions or processes write it."""
     return hashlib.blake2b(text, digest_size=16).hexdigest(), text.decode()
+
+
+def _plan_of(plan: Any) -> tuple[str, str]:
+    return _keyed(encode([(rule_id, None if c is None else c.source) for rule_id, c in plan]))
 
 
 _shared_plan = IdentityMemo(_plan_of, limit=1024)
@@ -378,8 +383,7 @@ def trace_plan(trace: Trace) -> tuple[str, str] | None:
     if plan is None:
         return None
     if isinstance(plan, StoredPlan):  # read back from here: the sources as they were
-        text = encode(plan.entries)
-        return hashlib.blake2b(text, digest_size=16).hexdigest(), text.decode()
+        return _keyed(encode(plan.entries))
     return _shared_plan(plan)
 
 

@@ -42,7 +42,7 @@ def resume_seq(scope: ProjectScope, last_event_id: str | None) -> int:
         if found is not None:
             return found.seq
         for message in iter_all(lambda c: view.list_messages(500, c)):
-            if last_event_id is not None and message.id > last_event_id:
+            if message.id > last_event_id:
                 break
             position = message.seq
     return position

@@ -12,8 +12,8 @@ so loading the pytest plugin) needs neither Flask nor respx.
 
 Not supported in-process: the live message stream (``client.stream()``), which needs a
 server that keeps answering after the request returns; it raises NotImplementedError at
-once, naming the ``questline_server`` fixture to use instead. Async requests run the app inline on the event loop, so a fault's
-``latency_ms`` blocks the loop for that long.
+once, naming the ``questline_server`` fixture to use instead. Async requests run the app
+inline on the event loop, so a fault's ``latency_ms`` blocks the loop for that long.
 """
 
 from __future__ import annotations
