@@ -14,21 +14,16 @@ amount, not just the formula.
 from __future__ import annotations
 
 from ..domain import JSON
-from .amounts import resolve_amount
 from .context import EngineContext, action_handler
-from .facts import fact_value
+from .facts import evaluate_amount
 from .ledger import post_entry
 from .levels import add_xp
-
-
-def _amount(ctx: EngineContext, action: JSON) -> int:
-    return resolve_amount(action.get("amount", 0), lambda path: fact_value(ctx, path))
 
 
 @action_handler("grant_xp")
 def grant_xp(ctx: EngineContext, action: JSON, source: str) -> JSON:
     """Add XP (levels follow in ``levels.add_xp``)."""
-    amount = _amount(ctx, action)
+    amount = evaluate_amount(ctx, action.get("amount", 0))
     add_xp(ctx, amount, source)
     return {"amount": amount}
 
@@ -36,7 +31,7 @@ def grant_xp(ctx: EngineContext, action: JSON, source: str) -> JSON:
 @action_handler("grant_currency")
 def grant_currency(ctx: EngineContext, action: JSON, source: str) -> JSON:
     """Credit a currency through the ledger; a zero amount records nothing."""
-    amount = _amount(ctx, action)
+    amount = evaluate_amount(ctx, action.get("amount", 0))
     if amount > 0:
         entry = post_entry(ctx, action["currency"], amount, source=source)
         return {"amount": amount, "transaction_id": entry.id}

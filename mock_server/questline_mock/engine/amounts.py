@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from .conditions import as_number
@@ -32,8 +33,15 @@ MAX_AMOUNT = 1_000_000_000
 
 
 def _decimal(value: int | float) -> Decimal:
-    # str() first: Decimal(0.1) is 0.1000000000000000055..., Decimal("0.1") is 0.1.
-    return Decimal(str(value))
+    # str() first: Decimal(0.1) is 0.1000000000000000055..., Decimal("0.1") is 0.1. An int
+    # is exact either way, and quicker without the text.
+    return Decimal(value) if type(value) is int else Decimal(str(value))
+
+
+@lru_cache(maxsize=1024)
+def _factor(multiply: int | float) -> Decimal:
+    """A multiplier as a decimal: a rule's few multipliers, converted once."""
+    return _decimal(multiply)
 
 
 def resolve_amount(spec: Any, read_fact: Callable[[str], Any]) -> int:
@@ -50,9 +58,11 @@ def resolve_amount(spec: Any, read_fact: Callable[[str], Any]) -> int:
     multiply = as_number(spec.get("multiply", DEFAULT_MULTIPLY))
     if base is None or multiply is None:
         return 0
+    if type(base) is int and type(multiply) is int:
+        return _clamp(base * multiply)  # exact: nothing to round
     rounding = ROUNDINGS.get(spec.get("round", DEFAULT_ROUND), ROUND_FLOOR)
     try:
-        product = _decimal(base) * _decimal(multiply)
+        product = _decimal(base) * _factor(multiply)
         result = int(product.to_integral_value(rounding=rounding))
     except (InvalidOperation, ValueError, OverflowError):
         return 0

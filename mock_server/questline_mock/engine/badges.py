@@ -36,7 +36,7 @@ from typing import Any
 
 from ..domain import JSON, BadgeState, User
 from ..storage.base import Reader
-from .amounts import MAX_AMOUNT, resolve_amount
+from .amounts import MAX_AMOUNT
 from .conditions import as_number
 from .context import (
     EVENT_PROCESSORS,
@@ -47,7 +47,7 @@ from .context import (
     action_handler,
 )
 from .definitions import _name, definition_validator
-from .facts import condition_holds, dig, fact_value
+from .facts import condition_holds, dig, evaluate_amount
 from .process import Outcome, run_step
 from .render import format_time
 from .validators import (
@@ -106,11 +106,6 @@ def check_criteria(
 def cause(ctx: EngineContext) -> str | None:
     """The ``evt_…`` id behind a domain event, None for an API call or a sweep."""
     return ctx.event.id if ctx.event is not None else None
-
-
-def evaluate_amount(ctx: EngineContext, spec: Any) -> int:
-    """An action's ``amount`` (int or ``{from, multiply, round}``), ≥ 0."""
-    return resolve_amount(spec, lambda path: fact_value(ctx, path))
 
 
 def goal_of(badge: JSON) -> int:

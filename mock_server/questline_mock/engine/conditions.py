@@ -206,6 +206,23 @@ class Membership(Operator):
             return all(v is not True for v in verdicts) and any(v is False for v in verdicts)
         return any(v is True for v in verdicts)
 
+    def bind(self, expected: Any) -> Callable[[Any], bool]:
+        """``holds`` with a list of strings made a set once: a string fact against strings
+        is plain equality (``same``), so membership is one lookup; any other fact (a
+        number, which may equal a numeric string) takes ``holds``."""
+        if not (isinstance(expected, list) and expected) or any(
+            type(option) is not str for option in expected
+        ):
+            return super().bind(expected)
+        options, negate, slow = frozenset(expected), self._negate, super().bind(expected)
+
+        def holds(actual: Any) -> bool:
+            if type(actual) is str:
+                return (actual in options) != negate
+            return slow(actual)
+
+        return holds
+
     def value_problem(self, value: Any) -> str | None:
         return None if isinstance(value, list) and value else "must be a non-empty list"
 

@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..domain import JSON, MISSING
+from .amounts import resolve_amount
 from .conditions import as_number, run
 from .context import EngineContext
 
@@ -176,12 +177,24 @@ class StepFacts:
         return int(total) if float(total).is_integer() else total
 
 
+_STEP_FACTS = "step_facts"  # the step's reader, kept in ``ctx.memo``
+
+
+def step_facts(ctx: EngineContext) -> StepFacts:
+    """The step's one fact reader: what it remembers (the event's facts) holds for the
+    whole step, since a step's event never changes."""
+    facts: StepFacts | None = ctx.memo.get(_STEP_FACTS)
+    if facts is None:
+        facts = ctx.memo[_STEP_FACTS] = StepFacts(ctx)
+    return facts
+
+
 def condition_holds(ctx: EngineContext, condition: JSON | None) -> bool:
     """Whether a canonical condition holds in the step (badge, quest and streak criteria;
     rules run theirs in ``rules.py``, keeping the values for the trace)."""
-    return run(condition, StepFacts(ctx))[0]
+    return run(condition, step_facts(ctx))[0]
 
 
-def fact_value(ctx: EngineContext, path: str) -> Any:
-    """One fact's value in the step, :data:`MISSING` if absent (amounts read ``from`` here)."""
-    return StepFacts(ctx).fact(path)
+def evaluate_amount(ctx: EngineContext, spec: Any) -> int:
+    """An action's ``amount`` (int or ``{from, multiply, round}``) in the step, >= 0."""
+    return resolve_amount(spec, step_facts(ctx).fact)

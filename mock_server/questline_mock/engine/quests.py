@@ -29,9 +29,10 @@ from typing import Any
 
 from ..domain import JSON, QuestState
 from ..storage.base import Reader
-from .badges import cause, check_criteria, criteria_match, evaluate_amount
+from .badges import cause, check_criteria, criteria_match
 from .context import EVENT_PROCESSORS, EngineContext, action_handler
 from .definitions import _name, definition_validator
+from .facts import evaluate_amount
 from .render import format_time, parse_time
 from .validators import DEFINITION_ID, Loc, Problems, actions_into, check_unknown_keys, is_int
 

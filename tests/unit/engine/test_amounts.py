@@ -39,6 +39,11 @@ def test_negative_fixed_amount_is_clamped_to_zero() -> None:
         (0.29, 100, "floor", 29),  # 0.29 * 100 is 28.999999999999996 in binary float
         ("12.5", 2, "floor", 25),  # a numeric string property
         (3, 1, "floor", 3),
+        (7, 3, "ceil", 21),  # integers multiply exactly
+        (-7, 3, "floor", 0),
+        (10**12, 10**3, "floor", 1_000_000_000),  # clamped to MAX_AMOUNT
+        (7, 0.1, "floor", 0),  # the multiplier converted once, used again: same answers
+        (7, 1.0, "nearest", 7),
     ],
 )
 def test_computed_amount_rounding(value: Any, multiply: Any, rounding: str, expected: int) -> None:
