@@ -102,6 +102,7 @@ def _missing(ctx: EngineContext) -> Any:
 
 
 _UNREAD = object()
+_EVENT_VALUES = "event_facts"  # the step's event facts as read, in ``ctx.memo``
 
 
 # Facts read from the event itself, which nothing in a step changes: read once per step.
@@ -131,7 +132,13 @@ class StepFacts:
 
     def __init__(self, ctx: EngineContext) -> None:
         self._ctx = ctx
-        self._event_values: dict[str, Any] = {}
+        # Shared by every reader of the step (rules, amounts, criteria). Plain values in
+        # the memo, not this reader: a reader there would make a cycle through ``ctx``,
+        # and a step must free itself by reference counting.
+        values = ctx.memo.get(_EVENT_VALUES)
+        if values is None:
+            values = ctx.memo[_EVENT_VALUES] = {}
+        self._event_values: dict[str, Any] = values
 
     def fact(self, path: str) -> Any:
         if not isinstance(path, str):
@@ -177,24 +184,12 @@ class StepFacts:
         return int(total) if float(total).is_integer() else total
 
 
-_STEP_FACTS = "step_facts"  # the step's reader, kept in ``ctx.memo``
-
-
-def step_facts(ctx: EngineContext) -> StepFacts:
-    """The step's one fact reader: what it remembers (the event's facts) holds for the
-    whole step, since a step's event never changes."""
-    facts: StepFacts | None = ctx.memo.get(_STEP_FACTS)
-    if facts is None:
-        facts = ctx.memo[_STEP_FACTS] = StepFacts(ctx)
-    return facts
-
-
 def condition_holds(ctx: EngineContext, condition: JSON | None) -> bool:
     """Whether a canonical condition holds in the step (badge, quest and streak criteria;
     rules run theirs in ``rules.py``, keeping the values for the trace)."""
-    return run(condition, step_facts(ctx))[0]
+    return run(condition, StepFacts(ctx))[0]
 
 
 def evaluate_amount(ctx: EngineContext, spec: Any) -> int:
     """An action's ``amount`` (int or ``{from, multiply, round}``) in the step, >= 0."""
-    return resolve_amount(spec, step_facts(ctx).fact)
+    return resolve_amount(spec, StepFacts(ctx).fact)

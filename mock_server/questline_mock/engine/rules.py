@@ -31,7 +31,7 @@ from ..domain import JSON, RuleUsage, Trace
 from ..memo import IdentityMemo
 from .conditions import Compiled, compile_condition
 from .context import EngineContext
-from .facts import StepFacts, step_facts
+from .facts import StepFacts
 from .render import parse_time
 
 Gate = Callable[[EngineContext, "PreparedRule"], bool]
@@ -186,7 +186,7 @@ def run_rules(ctx: EngineContext) -> None:
     """Consider every rule the step's event triggers, setting ``ctx.trace``."""
     if ctx.event is None:
         return
-    facts = step_facts(ctx)
+    facts = StepFacts(ctx)
     plan: list[tuple[str, Compiled | None]] = []
     outcomes: list[Outcome] = []
     for rule in candidate_rules(ctx, ctx.event.type):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import timedelta
 
 import pytest
@@ -112,6 +113,52 @@ def test_the_engine_does_not_write(harness: Harness) -> None:
         event = EventInput(user_id="u1", type="go", occurred_at=T0)
         process_event(view, event, T0, counting_ids())
         assert view.get_user("u1") is None
+
+
+def test_a_step_frees_itself_without_the_garbage_collector(harness: Harness) -> None:
+    """The server collects young objects rarely (``cli.tune_gc``), trusting that an event's
+    working state is freed by reference counting: a reference cycle through the step's
+    context would keep every event's objects alive until a collection, and make it slow."""
+    harness.currency("coins")
+    harness.levels({"levels": [{"min_xp": 0}, {"min_xp": 10}, {"min_xp": 20}]})
+    harness.rule(
+        "r",
+        "purchase",
+        [
+            {"type": "grant_xp", "amount": {"from": "properties.amount", "multiply": 0.5}},
+            {"type": "grant_currency", "currency": "coins", "amount": {"from": "properties.n"}},
+        ],
+        conditions={
+            "all": [
+                {"fact": "properties.amount", "operator": "gte", "value": 1},
+                {"fact": "properties.tag", "operator": "in", "value": ["a", "b"]},
+                {
+                    "aggregate": {
+                        "event_type": "purchase",
+                        "function": "count",
+                        "window_seconds": 60,
+                    },
+                    "operator": "gte",
+                    "value": 1,
+                },
+            ]
+        },
+    )
+    event = EventInput(
+        user_id="u1", type="purchase", occurred_at=T0, properties={"amount": 50, "n": 2, "tag": "a"}
+    )
+    with harness.storage.read(PROJECT) as view:
+        gc.collect()
+        gc.disable()
+        try:
+            for _ in range(3):
+                outcome = process_event(view, event, T0, counting_ids())
+                assert outcome.result["effects"]["xp"]["level_ups"] == [2, 3]
+            del outcome
+            cycles = gc.collect()
+        finally:
+            gc.enable()
+    assert cycles == 0
 
 
 def test_same_event_and_state_give_the_same_outcome(harness: Harness) -> None:
