@@ -104,6 +104,12 @@ class Backend:
             self._outbox_signal.notify_all()
         self.deliverer.wake()
 
+    @property
+    def outbox_version(self) -> int:
+        """Counts the commits that queued messages: a reading that differs from an earlier
+        one says messages were queued in between (pass it to :meth:`wait_for_outbox`)."""
+        return self._outbox_version
+
     def wait_for_outbox(self, timeout: float, seen: int | None = None) -> int:
         """Wait up to ``timeout`` for messages queued after version ``seen`` (returned by an
         earlier call); returns the current version. Passing ``seen`` closes the gap between

@@ -323,16 +323,16 @@ class _Worker(threading.Thread):
     def _lane(self, project: Project) -> None:
         """Drain one project's due deliveries, resting between batches while events keep
         arriving (so intake is never starved)."""
-        seen = self._backend.wait_for_outbox(0.0, seen=-1)
+        seen = self._backend.outbox_version
         try:
             scope = self._backend.scope(project)
             with ThreadPoolExecutor(SEND_CONCURRENCY, "questline-webhook-send") as senders:
                 while self._running():
-                    seen = self._backend.wait_for_outbox(0.0, seen=-1)
+                    seen = self._backend.outbox_version
                     started = time.perf_counter()
                     if self._deliverer.deliver_due(scope, max_batches=1, senders=senders) == 0:
                         break
-                    if self._backend.wait_for_outbox(0.0, seen=-1) != seen:
+                    if self._backend.outbox_version != seen:
                         took = time.perf_counter() - started
                         self._stopping.wait(min(took * BUSY_REST_RATIO, MAX_REST_SECONDS))
         except Exception:
@@ -341,7 +341,7 @@ class _Worker(threading.Thread):
         finally:
             with self._lock:
                 self._busy.discard(project.id)
-            if self._running() and self._backend.wait_for_outbox(0.0, seen=-1) != seen:
+            if self._running() and self._backend.outbox_version != seen:
                 # Queued while this lane was ending, when the worker skipped the project:
                 # look again now rather than at the next poll.
                 self._wake.set()

@@ -68,7 +68,7 @@ def frames(
     while not backend.closed.is_set():
         # Note the outbox version before reading, so a commit between the read and the
         # wait below wakes the wait instead of being missed.
-        seen = backend.wait_for_outbox(0.0, seen=-1)
+        seen = backend.outbox_version
         with scope.read() as view:
             page = view.list_messages(PAGE, user_id=user_id, types=types, after_seq=last)
         for message in page.items:
