@@ -32,6 +32,17 @@ server.serve_forever()
 """
 
 
+def build() -> str:
+    """Which build of the server this interpreter runs (the servers started here too):
+    ``compiled (mypyc)`` from the wheel bench/compiled_venv.sh builds, or ``pure Python``."""
+    from importlib.machinery import EXTENSION_SUFFIXES
+
+    import questline_mock.engine.rules as rules
+
+    compiled = (rules.__file__ or "").endswith(tuple(EXTENSION_SUFFIXES))
+    return "compiled (mypyc)" if compiled else "pure Python"
+
+
 @contextmanager
 def running(kind: str = "waitress", storage: str = "memory") -> Iterator[str]:
     """Yield the base URL of a fresh server; ``kind`` is waitress or werkzeug."""

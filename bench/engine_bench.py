@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
+from _servers import build as server_build
 from questline_mock.domain import Project
 from questline_mock.engine import EventInput, IdFactory, canonicalize_definition, process_event
 from questline_mock.storage.base import Storage
@@ -126,6 +127,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.5, help="time per measurement")
     args = parser.parse_args()
+    print(f"server build: {server_build()}\n")
     print(f"{'rules':>6}  {'layout':<10}  {'decide ev/s':>12}  {'decide+apply ev/s':>18}")
     for rule_count in (10, 100, 1000):
         layouts = (

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 
 import httpx
-from _servers import client, running
+from _servers import build, client, running
 
 RULES = 10
 
@@ -174,6 +174,7 @@ def main() -> None:
         (kind, storage, stress, measure(kind, storage, n, stress))
         for kind, storage, stress in setups
     ]
+    print(f"server build: {build()}\n")
     print(
         f"{'server':9} {'storage':7} {'rules':7} {'health/s':>9} {'PUT user/s':>10} {'event/s':>8}"
         f" {'batch ev/s':>10} {'event/health':>12} {'batch/single':>12} {'(best)':>6}"

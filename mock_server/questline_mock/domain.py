@@ -65,7 +65,7 @@ class User:
 class _Missing:
     """The value of a fact that is not there (distinct from a JSON ``null``)."""
 
-    _instance: _Missing | None = None
+    _instance: ClassVar[_Missing | None] = None
 
     def __new__(cls) -> _Missing:
         if cls._instance is None:
@@ -101,8 +101,8 @@ class StoredPlan:
 
     __slots__ = ("entries",)
 
-    def __init__(self, entries: list[tuple[str, Any]]) -> None:
-        self.entries = entries
+    def __init__(self, entries: list[list[Any]]) -> None:
+        self.entries = entries  # as JSON reads them: lists
 
     def __iter__(self) -> Iterator[tuple[str, Explainer | None]]:
         compile = Trace.compile

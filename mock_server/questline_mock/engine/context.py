@@ -35,7 +35,7 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from ..domain import (
     JSON,
@@ -60,8 +60,8 @@ MAX_REWARD_DEPTH = 8
 class EngineError(Exception):
     """A step that cannot be carried out; nothing of it is applied."""
 
-    code = "conflict"
-    status = 409
+    code: ClassVar[str] = "conflict"
+    status: ClassVar[int] = 409
 
     def __init__(self, message: str, *, loc: list[str | int] | None = None) -> None:
         super().__init__(message)
@@ -70,12 +70,12 @@ class EngineError(Exception):
 
 
 class InsufficientBalance(EngineError):
-    code = "insufficient_balance"
+    code: ClassVar[str] = "insufficient_balance"
 
 
 class NotFound(EngineError):
-    code = "not_found"
-    status = 404
+    code: ClassVar[str] = "not_found"
+    status: ClassVar[int] = 404
 
 
 class DefinitionError(Exception):

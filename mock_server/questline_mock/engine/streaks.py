@@ -39,7 +39,7 @@ Decisions where the design is silent (also in the issue note):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -227,7 +227,7 @@ def sweep_streaks(view: Reader, now: datetime, ids: Any = None, limit: int = 100
     due = view.streaks_expiring_by(now, limit + 1)
     result.has_more = len(due) > limit
     for found in due[:limit]:
-        state = StreakState(**vars(found))
+        state = replace(found)  # a copy: the view's object is not ours to change
         final, expired = state.count, state.expires_at
         payload = {
             "user_id": state.user_id,

@@ -21,7 +21,7 @@ import pickle
 import sys
 from collections.abc import Callable, Hashable
 from datetime import datetime
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 import zstandard
 from sortedcontainers import SortedDict, SortedList  # type: ignore[import-untyped]
@@ -94,16 +94,17 @@ class Compression:
     with a unit of work.
     """
 
-    SAMPLE_EVERY = 16
-    SAMPLES = 128
-    SAMPLE_BYTES = 4096
-    FIRST_TRAINING = 512
-    TRAINING_EVERY = 8192
-    DICTIONARY_BYTES = 4096
+    SAMPLE_EVERY: ClassVar[int] = 16
+    SAMPLES: ClassVar[int] = 128
+    SAMPLE_BYTES: ClassVar[int] = 4096
+    FIRST_TRAINING: ClassVar[int] = 512
+    TRAINING_EVERY: ClassVar[int] = 8192
+    DICTIONARY_BYTES: ClassVar[int] = 4096
 
-    __slots__ = ("codec", "count", "samples")
+    __slots__ = ("codec", "count", "sample_every", "samples")
 
-    def __init__(self) -> None:
+    def __init__(self, sample_every: int = SAMPLE_EVERY) -> None:
+        self.sample_every = sample_every
         self.count = 0
         self.samples: list[bytes] = []
         self.codec = Codec()
@@ -114,7 +115,7 @@ class Compression:
         codec = self.codec
         blob = codec.compress(raw)
         self.count += 1
-        if self.count % self.SAMPLE_EVERY == 1:
+        if self.count % self.sample_every == 1:
             # A record's head (its shape and keys) is what a dictionary learns from; big
             # properties beyond it would only make training slower (it runs under the
             # store's lock: ~50 ms at most with 4 KiB samples).

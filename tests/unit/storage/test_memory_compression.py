@@ -26,10 +26,7 @@ def test_every_record_reads_back_with_the_codec_it_was_packed_with() -> None:
 
 
 def test_too_few_samples_to_train_keep_the_codec_in_use() -> None:
-    class Sparse(Compression):
-        SAMPLE_EVERY = 10_000  # one sample when training comes: zstd refuses to train
-
-    compression = Sparse()
+    compression = Compression(sample_every=10_000)  # one sample: zstd refuses to train
     packed = [compression.pack(record(n)) for n in range(Compression.FIRST_TRAINING + 1)]
     assert len({codec for _, codec in packed}) == 1
     assert unpack_compressed(*packed[-1]) == record(Compression.FIRST_TRAINING)
