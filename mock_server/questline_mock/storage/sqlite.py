@@ -18,6 +18,7 @@ thanks to WAL, never block or wait for the writer.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import os
 import sqlite3
@@ -46,7 +47,7 @@ from ._common import rule_trigger, to_us
 from .base import DuplicateEventId, ProjectNotFound, Reader, Storage, StorageError, UnitOfWork
 from .sqlite_config import ConfigCache
 from .sqlite_ranks import RankCache
-from .sqlite_reader import SQLiteReader
+from .sqlite_reader import GET_USER, SQLiteReader
 from .sqlite_schema import (
     BADGE_COLUMNS,
     CONFIG_TABLES,
@@ -114,10 +115,6 @@ _INSERT_PLAN = "INSERT OR IGNORE INTO trace_plans (project_id, key, doc) VALUES 
 _INSERT_LEDGER = (
     f"INSERT INTO ledger (project_id, {LEDGER_COLUMNS}) VALUES (?, {_marks(LEDGER_COLUMNS)})"
 )
-_INSERT_MESSAGE = (
-    f"INSERT INTO messages (project_id, {MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, "
-    "(SELECT message_seq + 1 FROM projects WHERE id = ?)) RETURNING seq"
-)
 _PUT_BADGE = _replace("badge_states", BADGE_COLUMNS)
 _PUT_QUEST = _replace("quest_states", QUEST_COLUMNS)
 _PUT_STREAK = _replace("streak_states", STREAK_COLUMNS)
@@ -128,8 +125,39 @@ _PUT_IDEMPOTENCY = _replace("idempotency", IDEMPOTENCY_COLUMNS)
 
 
 # Messages written by one INSERT (7 parameters each, within SQLite's 32,766); a step with
-# more, which no rule set produces in practice, writes them one by one in a savepoint.
+# more, which no rule set produces in practice, writes them in several, in a savepoint.
 MESSAGES_PER_INSERT = 1000
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_messages_sql(count: int) -> str:
+    values = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * count)
+    return f"INSERT INTO messages (project_id, {MESSAGE_COLUMNS}) VALUES {values}"
+
+
+_SET_MESSAGE_SEQ = "UPDATE projects SET message_seq = ? WHERE id = ?"
+_GET_MESSAGE_SEQ = "SELECT message_seq FROM projects WHERE id = ?"
+
+# What a unit of work may run while users and message counters wait unsaved
+# (sqlite_written.py): statements that read neither the users table nor the counter. Any
+# other statement saves them first. Reading a user by id, or the counter, is one of these:
+# what waits to be saved is answered from what was written, never asked of SQL.
+_IGNORE_UNSAVED = frozenset(
+    {
+        _INSERT_EVENT, _INSERT_PLAN, _INSERT_LEDGER, _PUT_BADGE, _PUT_QUEST, _PUT_STREAK,
+        _PUT_ENTRY, _PUT_DELIVERY, GET_USER, _GET_MESSAGE_SEQ,
+        *(_insert_messages_sql(n) for n in range(1, 17)),
+    }
+)  # fmt: skip
+
+
+def _save(conn: sqlite3.Connection, written: WrittenRows) -> None:
+    """Write what ``written`` holds unsaved: the users, then the message counters."""
+    users, counters = written.take_unsaved()
+    if users:
+        conn.executemany(_PUT_USER, [(p, *user_row(u)) for p, u in users])
+    for project_id, seq in counters:
+        conn.execute(_SET_MESSAGE_SEQ, (seq, project_id))
 
 
 class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
@@ -147,6 +175,11 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
         self._ranks_mirror = ranks
         self._after_commit = after_commit
         self._written = written
+
+    def _q(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        if sql not in _IGNORE_UNSAVED and self._written.has_unsaved() and self._conn:
+            _save(self._conn, self._written)
+        return super()._q(sql, params)
 
     def _x(self, sql: str, *params: Any) -> sqlite3.Cursor:
         return self._q(sql, (self._p, *params))
@@ -179,8 +212,9 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
         return found  # type: ignore[return-value]
 
     def put_user(self, user: User) -> None:
-        self._x(_PUT_USER, *user_row(user))
-        self._written.wrote_user(self._p, user.id, user)
+        if self._conn is None:
+            raise StorageError("this view of the store has ended")
+        self._written.put_user(self._p, user)  # saved once, when SQL next needs it
 
     def delete_user(self, user_id: str) -> None:
         self._x("DELETE FROM users WHERE project_id = ? AND id = ?", user_id)
@@ -293,39 +327,34 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
         self._config_changed()
 
     def insert_message(self, message: OutboxMessage) -> OutboxMessage:
-        # Insert first (taking the next seq from the counter), bump the counter after: a
-        # duplicate id then changes nothing.
-        m = message
-        try:
-            (seq,) = self._q(_INSERT_MESSAGE, (self._p, *message_row(m), self._p)).fetchone()
-        except sqlite3.IntegrityError as exc:
-            raise StorageError(f"message {m.id!r} already exists") from exc
-        self._q("UPDATE projects SET message_seq = ? WHERE id = ?", (seq, self._p))
-        self._written.wrote_message_seq(self._p, seq)
-        return m.with_seq(seq)  # as stored, without reading it back: only the seq is new
+        return self.insert_messages([message])[0]
 
     def insert_messages(self, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
-        if len(messages) <= 1:
-            return [self.insert_message(m) for m in messages]
-        if len(messages) > MESSAGES_PER_INSERT:  # more than one statement can carry
-            with self._savepoint():
-                return [self.insert_message(m) for m in messages]
-        # One statement, so all or none; the counter moves once.
+        if len(messages) <= MESSAGES_PER_INSERT:
+            return self._insert_messages(messages)
+        with self._savepoint():  # more than one statement can carry: all or none
+            return [
+                stored
+                for start in range(0, len(messages), MESSAGES_PER_INSERT)
+                for stored in self._insert_messages(messages[start : start + MESSAGES_PER_INSERT])
+            ]
+
+    def _insert_messages(self, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+        """One statement, so all or none: a duplicate id changes nothing, the counter
+        included. The counter moves in SQL when the transaction next needs it (``_save``)."""
+        if not messages:
+            return []
         last = self._written.message_seq(self._p)
         if last is None:
-            (last,) = self._q(
-                "SELECT message_seq FROM projects WHERE id = ?", (self._p,)
-            ).fetchone()
+            (last,) = self._q(_GET_MESSAGE_SEQ, (self._p,)).fetchone()
         params: list[Any] = []
         for seq, m in enumerate(messages, last + 1):
             params += (self._p, *message_row(m), seq)
-        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(messages))
         try:
-            self._q(f"INSERT INTO messages (project_id, {MESSAGE_COLUMNS}) VALUES {values}", params)
+            self._q(_insert_messages_sql(len(messages)), params)
         except sqlite3.IntegrityError as exc:
             raise StorageError(f"a message id among {[m.id for m in messages]} exists") from exc
-        self._q("UPDATE projects SET message_seq = ? WHERE id = ?", (last + len(messages), self._p))
-        self._written.wrote_message_seq(self._p, last + len(messages))
+        self._written.moved_message_seq(self._p, last + len(messages))
         return [m.with_seq(seq) for seq, m in enumerate(messages, last + 1)]
 
     def put_delivery(self, delivery: Delivery) -> None:
@@ -431,6 +460,7 @@ class SQLiteStorage(Storage):
         """
         with self._connection() as conn:
             if not write and conn.in_transaction:
+                _save(conn, self._written)  # it reads what its transaction wrote
                 yield conn
                 return
             with self._write_lock if write else nullcontext():
@@ -445,7 +475,9 @@ class SQLiteStorage(Storage):
                     "after_commit", []
                 )
                 pending.append([])
-                if not conn.in_transaction:
+                if conn.in_transaction:
+                    _save(conn, self._written)  # a rollback to it keeps what came before
+                else:
                     self._forget()
                 conn.execute(begin)
                 try:
@@ -457,6 +489,7 @@ class SQLiteStorage(Storage):
                         conn.execute(statement)
                     raise
                 try:
+                    _save(conn, self._written)
                     conn.execute(commit)
                 finally:
                     changes = pending.pop()

@@ -89,6 +89,9 @@ def _json_path(segments: list[str]) -> str | None:
     return "$" + "".join(f'."{s}"' for s in segments)
 
 
+GET_USER = f"SELECT {USER_COLUMNS} FROM users WHERE project_id = ? AND id = ?"
+
+
 class SQLiteReader(Reader):
     def __init__(
         self,
@@ -118,9 +121,7 @@ class SQLiteReader(Reader):
 
     # -- users ---------------------------------------------------------------------------
     def get_user(self, user_id: str) -> User | None:
-        row = self._q(
-            f"SELECT {USER_COLUMNS} FROM users WHERE project_id = ? AND id = ?", (self._p, user_id)
-        ).fetchone()
+        row = self._q(GET_USER, (self._p, user_id)).fetchone()
         return user_from(row) if row else None
 
     def list_users(self, limit: int, cursor: str | None = None) -> Page[User]:

@@ -7,6 +7,12 @@ transaction's own last write is what SQL would answer: kept here, a repeated rea
 a copy instead of a query and a JSON parse. Likewise the trace plans it stored: the
 events of a batch share a few, each written once.
 
+Two of those writes wait here until SQL needs them: a user written again and again by a
+batch's events is saved once, and the message counter moves in SQL once. They are "unsaved"
+until :meth:`WrittenRows.take_unsaved` hands them over, which the store does before any
+statement that could read them, before a savepoint begins and before the commit
+(sqlite.py's ``_save``); a rollback discards them with the rows written after them.
+
 Per thread, like the transaction. Forgotten whenever the transaction begins, ends, or
 rolls back, to a savepoint too (what was written after it is gone).
 """
@@ -22,12 +28,16 @@ ABSENT = object()  # not known here: ask SQL
 
 
 class _Written:
-    __slots__ = ("message_seq", "plans", "users")
+    __slots__ = ("message_seq", "plans", "unsaved", "unsaved_seqs", "users")
 
     def __init__(self) -> None:
         self.users: dict[tuple[str, str], User | None] = {}
         self.message_seq: dict[str, int] = {}
         self.plans: set[tuple[str, str]] = set()
+        # Written here, not yet in SQL, in the order first written (users' ``seq`` is
+        # their creation order).
+        self.unsaved: dict[tuple[str, str], None] = {}
+        self.unsaved_seqs: set[str] = set()
 
 
 def _copy(u: User) -> User:
@@ -59,13 +69,37 @@ class WrittenRows:
         return _copy(found) if isinstance(found, User) else found
 
     def wrote_user(self, project_id: str, user_id: str, user: User | None) -> None:
+        """The user as SQL now has them (None: deleted)."""
         self._written().users[(project_id, user_id)] = None if user is None else _copy(user)
+
+    def put_user(self, project_id: str, user: User) -> None:
+        """The user as written, for SQL later (:meth:`take_unsaved`)."""
+        written = self._written()
+        written.users[(project_id, user.id)] = _copy(user)
+        written.unsaved[(project_id, user.id)] = None
 
     def message_seq(self, project_id: str) -> int | None:
         return self._written().message_seq.get(project_id)
 
-    def wrote_message_seq(self, project_id: str, seq: int) -> None:
-        self._written().message_seq[project_id] = seq
+    def moved_message_seq(self, project_id: str, seq: int) -> None:
+        """The project's message counter is now ``seq``, for SQL later."""
+        written = self._written()
+        written.message_seq[project_id] = seq
+        written.unsaved_seqs.add(project_id)
+
+    def has_unsaved(self) -> bool:
+        written: _Written | None = getattr(self._local, "written", None)
+        return written is not None and bool(written.unsaved or written.unsaved_seqs)
+
+    def take_unsaved(self) -> tuple[list[tuple[str, User]], list[tuple[str, int]]]:
+        """What waits for SQL, handed over once: ``(project id, user)`` in the order first
+        written, and ``(project id, message counter)``."""
+        written = self._written()
+        users = written.users
+        found = [(key[0], users[key]) for key in written.unsaved]
+        counters = [(p, written.message_seq[p]) for p in written.unsaved_seqs]
+        written.unsaved, written.unsaved_seqs = {}, set()
+        return [(p, u) for p, u in found if u is not None], counters
 
     def plan_needed(self, project_id: str, key: str) -> bool:
         """Whether the trace plan ``key`` must be written (INSERT OR IGNORE) for this

@@ -637,3 +637,81 @@ def test_a_trace_with_its_plan_inline_from_an_earlier_server_still_reads(
         {"rule_id": "r2", "matched": False, "skipped_reason": "disabled", "conditions": None},
     ]
     store.close()
+
+
+def _statements(store: SQLiteStorage) -> list[str]:
+    """Every statement the store runs on this thread's connection from now on (a
+    connection of the test's own, held as if a unit of work had checked it out)."""
+    ran: list[str] = []
+    conn = store._open()
+    conn.set_trace_callback(ran.append)
+    store._local.conn = conn
+    return ran
+
+
+def test_a_user_written_by_many_events_of_a_unit_is_saved_once(path: Path) -> None:
+    store = open_store(path)
+    ran = _statements(store)
+    with store.unit_of_work(PROJECT) as uow:
+        for n in range(1, 6):
+            found = uow.get_user("u1")
+            uow.put_user(user("u1", xp=(found.xp if found else 0) + n))
+            uow.insert_event(event(n))
+            uow.insert_messages([message(2 * n), message(2 * n + 1)])
+    saves = [s for s in ran if s.startswith("INSERT INTO users")]
+    counters = [s for s in ran if s.startswith("UPDATE projects SET message_seq")]
+    assert (len(saves), len(counters)) == (1, 1)
+    store._local.conn.close()
+    store._local.conn = None
+    with store.read(PROJECT) as reader:
+        found = reader.get_user("u1")
+        assert found is not None and found.xp == 15
+        assert [m.seq for m in reader.list_messages(20).items] == list(range(1, 11))
+    store.close()
+
+
+def test_what_waits_unsaved_is_saved_before_sql_reads_it(path: Path) -> None:
+    """Users and the message counter are saved when the unit ends (sqlite_written.py),
+    but every read inside it that goes to SQL sees them first, as does a savepoint."""
+    store = open_store(path)
+    with store.unit_of_work(PROJECT) as uow:
+        uow.put_user(user("b"))
+        uow.put_user(user("a", xp=5))
+        assert [u.id for u in uow.list_users(10).items] == ["b", "a"]  # in creation order
+        uow.insert_messages([message(1), message(2)])
+        uow.put_user(user("a", xp=6))
+        with store.read(PROJECT) as inside:  # a read joining the transaction
+            assert inside.newest_message_seq() == 2
+            found = inside.get_user("a")
+            assert found is not None and found.xp == 6
+        uow.put_user(user("a", xp=7))
+        uow.delete_user("b")
+        uow.insert_messages([message(3)])
+        with pytest.raises(RuntimeError), store.unit_of_work(PROJECT) as inner:
+            inner.put_user(user("c"))
+            inner.insert_messages([message(4)])
+            raise RuntimeError("the nested unit fails: c and msg_4 go, a and msg_3 stay")
+        uow.insert_messages([message(5)])  # the counter the savepoint kept: seq 4
+    with store.read(PROJECT) as reader:
+        assert [(u.id, u.xp) for u in reader.list_users(10).items] == [("a", 7)]
+        stored = reader.list_messages(10).items
+    assert [(m.id, m.seq) for m in stored] == [
+        ("msg_1", 1),
+        ("msg_2", 2),
+        ("msg_3", 3),
+        ("msg_5", 4),
+    ]
+    store.close()
+
+
+def test_a_failed_unit_saves_nothing_it_held(path: Path) -> None:
+    store = open_store(path)
+    with pytest.raises(RuntimeError), store.unit_of_work(PROJECT) as uow:
+        uow.put_user(user("u1"))
+        uow.insert_messages([message(1)])
+        raise RuntimeError("rolled back")
+    with store.unit_of_work(PROJECT) as uow:
+        assert uow.get_user("u1") is None
+        stored = uow.insert_messages([message(2)])
+    assert [m.seq for m in stored] == [1]
+    store.close()
