@@ -82,8 +82,10 @@ class CompileServer(BuildHookInterface):  # type: ignore[type-arg]
         )
         if done.returncode:
             raise RuntimeError(f"mypyc failed to compile the server:\n{done.stdout}")
-        built = [
-            p for p in work.rglob("*") if p.suffix in (".so", ".pyd") and "build" not in p.parts
+        built = [  # beside the sources (build_ext --inplace), not setuptools' build/ copies
+            p
+            for p in work.rglob("*")
+            if p.suffix in (".so", ".pyd") and p.relative_to(work).parts[0] != "build"
         ]
         if len(built) <= len(files):  # one per module and the shared library
             raise RuntimeError(f"mypyc built {len(built)} extensions for {len(files)} modules")
