@@ -15,6 +15,7 @@ import os
 import time
 
 import httpx
+from _servers import build as server_build
 from http_bench import configure, event
 from questline_mock.app import create_app
 from questline_mock.backend import events
@@ -53,6 +54,7 @@ def main() -> None:
     with scope.read() as view:
         messages = view.list_messages(limit=1).next_cursor is not None
     per_event = grown / args.events
+    print(f"server build: {server_build()}")
     print(f"events stored: {args.events:,} ({args.events / elapsed:,.0f}/s through the backend)")
     print(f"resident growth: {grown / 2**20:,.1f} MiB = {per_event:,.0f} B/event")
     print(f"per 100,000 events: {per_event * 100_000 / 2**20:,.0f} MiB (target <= 200 MiB)")

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from _servers import build as server_build
 from questline_mock.domain import LeaderboardEntry, Project, StreakState
 from questline_mock.engine.leaderboards import rank_around
 from questline_mock.engine.streaks import sweep_streaks
@@ -127,6 +128,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer lookups, smaller sweep")
     args = parser.parse_args()
+    print(f"server build: {server_build()}\n")
     lookups = 200 if args.quick else 2_000
     sweep_size = 1_000 if args.quick else 10_000
 

@@ -61,6 +61,49 @@ class User:
     # row, because every event that fires a rule writes the user anyway.
     rule_usage: dict[str, RuleUsage] = field(default_factory=dict)
 
+    # Written out (as DomainEvent's is): an event reads and copies its user.
+    def __init__(
+        self,
+        id: str,
+        created_at: datetime,
+        updated_at: datetime,
+        display_name: str | None = None,
+        email: str | None = None,
+        timezone: str = "UTC",
+        traits: JSON | None = None,
+        xp: int = 0,
+        level: int = 1,
+        balances: dict[str, int] | None = None,
+        last_event_at: datetime | None = None,
+        event_counts: dict[str, int] | None = None,
+        rule_usage: dict[str, RuleUsage] | None = None,
+    ) -> None:
+        self.id, self.created_at, self.updated_at = id, created_at, updated_at
+        self.display_name, self.email, self.timezone = display_name, email, timezone
+        self.traits = {} if traits is None else traits
+        self.xp, self.level, self.last_event_at = xp, level, last_event_at
+        self.balances = {} if balances is None else balances
+        self.event_counts = {} if event_counts is None else event_counts
+        self.rule_usage = {} if rule_usage is None else rule_usage
+
+    def __reduce__(self) -> tuple[type[User], tuple[Any, ...]]:
+        """For ``copy`` and ``pickle``, which would otherwise call the written-out
+        ``__init__`` with no arguments in the compiled build."""
+        return User, (
+            self.id, self.created_at, self.updated_at, self.display_name, self.email,
+            self.timezone, self.traits, self.xp, self.level, self.balances,
+            self.last_event_at, self.event_counts, self.rule_usage,
+        )  # fmt: skip
+
+    def copy(self) -> User:
+        """A deep copy, that changes to it never reach this one (``copy.deepcopy``'s result,
+        several times faster: a usage record is an immutable tuple)."""
+        return User(
+            self.id, self.created_at, self.updated_at, self.display_name, self.email,
+            self.timezone, copy_json(self.traits), self.xp, self.level, dict(self.balances),
+            self.last_event_at, dict(self.event_counts), dict(self.rule_usage),
+        )  # fmt: skip
+
 
 class _Missing:
     """The value of a fact that is not there (distinct from a JSON ``null``)."""
@@ -188,6 +231,29 @@ class EventRecord:
     actions_executed: list[JSON] = field(default_factory=list)
     trace: Trace = field(default_factory=lambda: Trace(None, []))
 
+    def __init__(  # written out, as DomainEvent's is
+        self,
+        id: str,
+        event_id: str,
+        user_id: str,
+        type: str,
+        properties: JSON,
+        occurred_at: datetime,
+        received_at: datetime,
+        status: str,
+        result: JSON | None = None,
+        rules_triggered: list[str] | None = None,
+        actions_executed: list[JSON] | None = None,
+        trace: Trace | None = None,
+    ) -> None:
+        self.id, self.event_id, self.user_id, self.type = id, event_id, user_id, type
+        self.properties, self.occurred_at, self.received_at = properties, occurred_at, received_at
+        self.status = status
+        self.result = {} if result is None else result
+        self.rules_triggered = [] if rules_triggered is None else rules_triggered
+        self.actions_executed = [] if actions_executed is None else actions_executed
+        self.trace = Trace(None, []) if trace is None else trace
+
 
 @dataclass
 class LedgerEntry:
@@ -201,6 +267,23 @@ class LedgerEntry:
     source: str  # "api" (POST …/transactions), "rule:<id>", "badge:<id>", "level:<n>", …
     event_id: str | None  # evt_… of the event that caused it, if any
     created_at: datetime
+
+    def __init__(  # written out, as DomainEvent's is
+        self,
+        id: str,
+        user_id: str,
+        currency: str,
+        amount: int,
+        balance: int,
+        reason: str | None,
+        metadata: JSON,
+        source: str,
+        event_id: str | None,
+        created_at: datetime,
+    ) -> None:
+        self.id, self.user_id, self.currency, self.amount = id, user_id, currency, amount
+        self.balance, self.reason, self.metadata, self.source = balance, reason, metadata, source
+        self.event_id, self.created_at = event_id, created_at
 
 
 @dataclass
@@ -286,6 +369,11 @@ class DomainEvent:
     data: JSON
     user_id: str | None = None
 
+    # Written out rather than generated (the dataclass keeps it): in the compiled build a
+    # generated __init__ stays interpreted, and an event makes several of these.
+    def __init__(self, type: str, data: JSON, user_id: str | None = None) -> None:
+        self.type, self.data, self.user_id = type, data, user_id
+
 
 @dataclass
 class OutboxMessage:
@@ -295,6 +383,18 @@ class OutboxMessage:
     data: JSON
     user_id: str | None = None
     seq: int = 0  # assigned by storage; the order of the stream
+
+    def __init__(  # written out, as DomainEvent's is
+        self,
+        id: str,
+        type: str,
+        created_at: datetime,
+        data: JSON,
+        user_id: str | None = None,
+        seq: int = 0,
+    ) -> None:
+        self.id, self.type, self.created_at, self.data = id, type, created_at, data
+        self.user_id, self.seq = user_id, seq
 
     def with_seq(self, seq: int) -> OutboxMessage:
         """This message as stored, its ``seq`` assigned."""

@@ -36,6 +36,10 @@ class Sent:
     body: JSON  # the response body, with "replayed"
     replayed: bool
 
+    # Written out (see engine.context.Changes): the compiled build then makes it natively.
+    def __init__(self, body: JSON, replayed: bool) -> None:
+        self.body, self.replayed = body, replayed
+
 
 def check_limits(payload: JSON, now: datetime, loc: list[str | int]) -> None:
     errors: list[JSON] = []

@@ -122,6 +122,28 @@ class Changes:
     leaderboard_entries: dict[tuple[str, str, str], LeaderboardEntry] = field(default_factory=dict)
     domain_events: list[DomainEvent] = field(default_factory=list)
 
+    # Written out rather than generated (the dataclass keeps it): in the compiled build a
+    # generated __init__ stays interpreted, and every step makes one of each of these.
+    def __init__(
+        self,
+        users: dict[str, User] | None = None,
+        events: list[EventRecord] | None = None,
+        ledger: list[LedgerEntry] | None = None,
+        badge_states: dict[tuple[str, str], BadgeState] | None = None,
+        quest_states: dict[tuple[str, str], QuestState] | None = None,
+        streak_states: dict[tuple[str, str], StreakState] | None = None,
+        leaderboard_entries: dict[tuple[str, str, str], LeaderboardEntry] | None = None,
+        domain_events: list[DomainEvent] | None = None,
+    ) -> None:
+        self.users = {} if users is None else users
+        self.events = [] if events is None else events
+        self.ledger = [] if ledger is None else ledger
+        self.badge_states = {} if badge_states is None else badge_states
+        self.quest_states = {} if quest_states is None else quest_states
+        self.streak_states = {} if streak_states is None else streak_states
+        self.leaderboard_entries = {} if leaderboard_entries is None else leaderboard_entries
+        self.domain_events = [] if domain_events is None else domain_events
+
     def apply(self, uow: UnitOfWork) -> None:
         for user in self.users.values():
             uow.put_user(user)
@@ -155,6 +177,28 @@ class Effects:
     rewards: list[JSON] = field(default_factory=list)  # {source, actions}
     rules_triggered: list[str] = field(default_factory=list)
 
+    def __init__(  # written out, as Changes' is
+        self,
+        xp_granted: int = 0,
+        level_ups: list[int] | None = None,
+        currencies: list[JSON] | None = None,
+        badges_awarded: list[JSON] | None = None,
+        badge_progress: list[JSON] | None = None,
+        quests: list[JSON] | None = None,
+        streaks: list[JSON] | None = None,
+        rewards: list[JSON] | None = None,
+        rules_triggered: list[str] | None = None,
+    ) -> None:
+        self.xp_granted = xp_granted
+        self.level_ups = [] if level_ups is None else level_ups
+        self.currencies = [] if currencies is None else currencies
+        self.badges_awarded = [] if badges_awarded is None else badges_awarded
+        self.badge_progress = [] if badge_progress is None else badge_progress
+        self.quests = [] if quests is None else quests
+        self.streaks = [] if streaks is None else streaks
+        self.rewards = [] if rewards is None else rewards
+        self.rules_triggered = [] if rules_triggered is None else rules_triggered
+
     def to_json(self, user: User) -> JSON:
         return {
             "xp": {
@@ -185,6 +229,9 @@ class Gains:
     xp: int = 0
     currencies: dict[str, int] = field(default_factory=dict)
 
+    def __init__(self, xp: int = 0, currencies: dict[str, int] | None = None) -> None:
+        self.xp, self.currencies = xp, {} if currencies is None else currencies
+
 
 @dataclass
 class EngineContext:
@@ -204,6 +251,32 @@ class EngineContext:
     memo: dict[Any, Any] = field(default_factory=dict)
     depth: int = 0
     _definitions: dict[tuple[str, str], JSON | None] = field(default_factory=dict)
+
+    def __init__(  # written out, as Changes' is
+        self,
+        view: Reader,
+        now: datetime,
+        ids: IdFactory,
+        user: User,
+        event: EventRecord | None = None,
+        changes: Changes | None = None,
+        effects: Effects | None = None,
+        gains: Gains | None = None,
+        actions_executed: list[JSON] | None = None,
+        trace: Trace | None = None,
+        memo: dict[Any, Any] | None = None,
+        depth: int = 0,
+        _definitions: dict[tuple[str, str], JSON | None] | None = None,
+    ) -> None:
+        self.view, self.now, self.ids, self.user, self.event = view, now, ids, user, event
+        self.changes = Changes() if changes is None else changes
+        self.effects = Effects() if effects is None else effects
+        self.gains = Gains() if gains is None else gains
+        self.actions_executed = [] if actions_executed is None else actions_executed
+        self.trace = Trace(None, []) if trace is None else trace
+        self.memo = {} if memo is None else memo
+        self.depth = depth
+        self._definitions = {} if _definitions is None else _definitions
 
     # -- definitions (cached for the step) ------------------------------------------
     def definition(self, kind: str, definition_id: str) -> JSON | None:

@@ -16,7 +16,6 @@ needs the storage's lock, the engine does not.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -59,6 +58,10 @@ class Outcome:
     result: JSON
     changes: Changes
     user: User
+
+    # Written out (see context.Changes): the compiled build then makes it natively.
+    def __init__(self, result: JSON, changes: Changes, user: User) -> None:
+        self.result, self.changes, self.user = result, changes, user
 
 
 def apply_profile(user: User, profile: JSON | None) -> bool:
@@ -188,7 +191,7 @@ def run_step(
     with ``ctx.event`` as given (usually None) so gains still reach the leaderboards.
     ``user`` is copied, never mutated.
     """
-    ctx = _context(view, copy.deepcopy(user), now, ids)
+    ctx = _context(view, user.copy(), now, ids)
     ctx.event = event
     returned = body(ctx)
     if processors:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import threading
 
 from ..domain import User
-from ..jsonutil import copy_json
 
 ABSENT = object()  # not known here: ask SQL
 
@@ -38,14 +37,6 @@ class _Written:
         # their creation order).
         self.unsaved: dict[tuple[str, str], None] = {}
         self.unsaved_seqs: set[str] = set()
-
-
-def _copy(u: User) -> User:
-    return User(
-        u.id, u.created_at, u.updated_at, u.display_name, u.email, u.timezone,
-        copy_json(u.traits), u.xp, u.level, dict(u.balances), u.last_event_at,
-        dict(u.event_counts), dict(u.rule_usage),  # usage values are immutable tuples
-    )  # fmt: skip
 
 
 class WrittenRows:
@@ -66,16 +57,16 @@ class WrittenRows:
         """A copy of the user as this transaction last wrote it, None if it deleted them,
         or :data:`ABSENT`."""
         found = self._written().users.get((project_id, user_id), ABSENT)
-        return _copy(found) if isinstance(found, User) else found
+        return found.copy() if isinstance(found, User) else found
 
     def wrote_user(self, project_id: str, user_id: str, user: User | None) -> None:
         """The user as SQL now has them (None: deleted)."""
-        self._written().users[(project_id, user_id)] = None if user is None else _copy(user)
+        self._written().users[(project_id, user_id)] = None if user is None else user.copy()
 
     def put_user(self, project_id: str, user: User) -> None:
         """The user as written, for SQL later (:meth:`take_unsaved`)."""
         written = self._written()
-        written.users[(project_id, user.id)] = _copy(user)
+        written.users[(project_id, user.id)] = user.copy()
         written.unsaved[(project_id, user.id)] = None
 
     def message_seq(self, project_id: str) -> int | None:
