@@ -12,7 +12,7 @@ as their canonical JSON dicts, exactly as the API returns them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, ClassVar, NamedTuple, Protocol
 
@@ -89,11 +89,7 @@ class User:
     def __reduce__(self) -> tuple[type[User], tuple[Any, ...]]:
         """For ``copy`` and ``pickle``, which would otherwise call the written-out
         ``__init__`` with no arguments in the compiled build."""
-        return User, (
-            self.id, self.created_at, self.updated_at, self.display_name, self.email,
-            self.timezone, self.traits, self.xp, self.level, self.balances,
-            self.last_event_at, self.event_counts, self.rule_usage,
-        )  # fmt: skip
+        return User, tuple(getattr(self, f.name) for f in fields(self))
 
     def copy(self) -> User:
         """A deep copy, that changes to it never reach this one (``copy.deepcopy``'s result,

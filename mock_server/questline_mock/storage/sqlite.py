@@ -218,7 +218,7 @@ class _SQLiteUnitOfWork(SQLiteReader, UnitOfWork):
 
     def delete_user(self, user_id: str) -> None:
         self._x("DELETE FROM users WHERE project_id = ? AND id = ?", user_id)
-        self._written.wrote_user(self._p, user_id, None)  # as the users table now says
+        self._written.deleted_user(self._p, user_id)  # as the users table now says
         for table in USER_TABLES:
             self._x(f"DELETE FROM {table} WHERE project_id = ? AND user_id = ?", user_id)
         self._x(

@@ -34,8 +34,8 @@ class _Written:
         self.message_seq: dict[str, int] = {}
         self.plans: set[tuple[str, str]] = set()
         # Written here, not yet in SQL, in the order first written (users' ``seq`` is
-        # their creation order).
-        self.unsaved: dict[tuple[str, str], None] = {}
+        # their creation order); the same objects as in ``users``.
+        self.unsaved: dict[tuple[str, str], User] = {}
         self.unsaved_seqs: set[str] = set()
 
 
@@ -59,15 +59,15 @@ class WrittenRows:
         found = self._written().users.get((project_id, user_id), ABSENT)
         return found.copy() if isinstance(found, User) else found
 
-    def wrote_user(self, project_id: str, user_id: str, user: User | None) -> None:
-        """The user as SQL now has them (None: deleted)."""
-        self._written().users[(project_id, user_id)] = None if user is None else user.copy()
+    def deleted_user(self, project_id: str, user_id: str) -> None:
+        """SQL no longer has the user (it was saved, if unsaved, before the delete ran)."""
+        self._written().users[(project_id, user_id)] = None
 
     def put_user(self, project_id: str, user: User) -> None:
         """The user as written, for SQL later (:meth:`take_unsaved`)."""
         written = self._written()
-        written.users[(project_id, user.id)] = user.copy()
-        written.unsaved[(project_id, user.id)] = None
+        kept = written.users[(project_id, user.id)] = user.copy()
+        written.unsaved[(project_id, user.id)] = kept
 
     def message_seq(self, project_id: str) -> int | None:
         return self._written().message_seq.get(project_id)
@@ -86,11 +86,10 @@ class WrittenRows:
         """What waits for SQL, handed over once: ``(project id, user)`` in the order first
         written, and ``(project id, message counter)``."""
         written = self._written()
-        users = written.users
-        found = [(key[0], users[key]) for key in written.unsaved]
+        users = [(project_id, user) for (project_id, _), user in written.unsaved.items()]
         counters = [(p, written.message_seq[p]) for p in written.unsaved_seqs]
         written.unsaved, written.unsaved_seqs = {}, set()
-        return [(p, u) for p, u in found if u is not None], counters
+        return users, counters
 
     def plan_needed(self, project_id: str, key: str) -> bool:
         """Whether the trace plan ``key`` must be written (INSERT OR IGNORE) for this
